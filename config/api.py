@@ -1,0 +1,131 @@
+"""API plumbing shared by every app: the error shape, pagination, and the
+permission classes for the platform's roles."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, pagination, permissions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from .errors import DomainError
+
+REVIEWER_GROUP = "platform_reviewer"
+SUPPORT_GROUP = "support_staff"
+INTAKE_GROUP = "order_intake"
+
+_DRF_CODES = {
+    400: "invalid",
+    401: "not_authenticated",
+    403: "permission_denied",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    415: "unsupported_media_type",
+    429: "throttled",
+}
+
+
+def exception_handler(exc, context):
+    """Every error leaves the API as ``{"code", "detail"}`` (+ ``errors`` for
+    field errors on 400), whatever raised it."""
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": str(exc.detail), **exc.extra}
+        response = Response(body, status=exc.status)
+        if exc.status == 429 and "retry_after" in exc.extra:
+            response["Retry-After"] = str(exc.extra["retry_after"])
+        return response
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(detail=getattr(exc, "message_dict", None) or exc.messages)
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = response.data
+        detail = "Invalid input."
+        if isinstance(errors, dict) and set(errors) == {"non_field_errors"}:
+            detail = " ".join(str(m) for m in errors["non_field_errors"])
+        elif isinstance(errors, list):
+            detail = " ".join(str(m) for m in errors)
+            errors = {"non_field_errors": errors}
+        response.data = {"code": "invalid", "detail": detail, "errors": errors}
+        return response
+    data = response.data if isinstance(response.data, dict) else {}
+    code = getattr(exc, "default_code", None) or _DRF_CODES.get(response.status_code, "error")
+    if isinstance(getattr(exc, "detail", None), exceptions.ErrorDetail):
+        code = exc.detail.code or code
+    if response.status_code == 401:
+        code = "not_authenticated" if code in {"not_authenticated", "authentication_failed"} else code
+    response.data = {"code": code, "detail": str(data.get("detail", exc))}
+    return response
+
+
+class CursorPagination(pagination.CursorPagination):
+    """Newest first, keyset-paginated (no OFFSET over millions of rows)."""
+
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+    ordering = "-id"
+
+
+def in_group(user, name: str) -> bool:
+    if not user or not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cache = getattr(user, "_group_names", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user._group_names = cache
+    return name in cache
+
+
+class _GroupPermission(permissions.BasePermission):
+    group = ""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_staff and in_group(request.user, self.group))
+
+
+class IsReviewer(_GroupPermission):
+    group = REVIEWER_GROUP
+
+
+class IsSupport(_GroupPermission):
+    group = SUPPORT_GROUP
+
+
+class IsIntake(permissions.BasePermission):
+    """The storefront / carrier system user (not staff, in ``order_intake``)."""
+
+    def has_permission(self, request, view) -> bool:
+        return in_group(request.user, INTAKE_GROUP)
+
+
+class IsMerchant(permissions.BasePermission):
+    """Anyone authenticated may call merchant endpoints; what they see is
+    scoped to their shops (``orders.selectors.shops_visible_to``), so a user
+    with no shop sees nothing and reaches only 404s."""
+
+    def has_permission(self, request, view) -> bool:
+        return bool(request.user and request.user.is_authenticated)
+
+
+__all__ = [
+    "CursorPagination",
+    "IsIntake",
+    "IsMerchant",
+    "IsReviewer",
+    "IsSupport",
+    "exception_handler",
+    "in_group",
+    "status",
+]

@@ -1,0 +1,50 @@
+"""``POST /api/v1/auth/token/``: username + password → a token.
+
+Tokens are django-rest-knox tokens: only a digest is stored, so a database
+leak does not leak working tokens. Brute force is stopped twice: a DRF
+scoped throttle per client, and django-axes lock-out per username + IP.
+"""
+
+from django.contrib.auth import authenticate
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from knox.models import AuthToken
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from .errors import DomainError
+
+
+class TokenInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
+
+
+class AuthTokenApi(APIView):
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth_token"
+
+    @extend_schema(
+        request=TokenInput,
+        responses={
+            200: inline_serializer("TokenOutput", {"token": serializers.CharField()}),
+            400: OpenApiResponse(description="invalid_credentials or invalid input"),
+            429: OpenApiResponse(description="throttled or locked_out"),
+        },
+        auth=[],
+        summary="Exchange username and password for an API token",
+    )
+    def post(self, request):
+        data = TokenInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            raise DomainError("locked_out", "Too many failed logins; try again later.", status=429)
+        if user is None or not user.is_active:
+            raise DomainError("invalid_credentials", "Unable to log in with these credentials.", status=400)
+        _instance, token = AuthToken.objects.create(user=user)
+        return Response({"token": token}, status=status.HTTP_200_OK)

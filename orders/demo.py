@@ -1,0 +1,103 @@
+"""Demo world for ``seed_demo``: users, shops, products and orders.
+
+Other apps add theirs in their own ``demo.py`` (``seed(ctx)``), called in
+app order after this one, so ``orders`` never imports them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from .models import Product, Shop, ShopMembership
+from .roles import INTAKE, REVIEWER, SUPPORT
+from .services import ItemSpec, order_place
+
+PASSWORD = "demo-pass-123"
+LOGINS = [
+    ("reviewer", "platform reviewer (admin)"),
+    ("support", "support staff (admin + API)"),
+    ("storefront", "order intake system user (API)"),
+    ("merchant", "merchant, member of 2 shops (API)"),
+    ("merchant2", "merchant, member of 1 other shop (API)"),
+]
+
+
+@dataclass
+class DemoContext:
+    now: datetime
+    users: dict = field(default_factory=dict)
+    shops: dict = field(default_factory=dict)
+    products: dict = field(default_factory=dict)
+    orders: dict = field(default_factory=dict)
+
+
+def _user(username: str, *, staff: bool = False, group: str | None = None):
+    user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
+    user.is_staff = staff
+    user.set_password(PASSWORD)
+    user.save()
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def _order(ctx: DemoContext, key: str, shop: str, product: str, *, placed_ago: timedelta, paid: bool = True, qty=1):
+    p = ctx.products[product]
+    placed_at = ctx.now - placed_ago
+    order = order_place(
+        shop=ctx.shops[shop],
+        buyer_name=["张伟", "王芳", "李娜", "刘洋", "陈静"][len(ctx.orders) % 5],
+        buyer_phone=f"1381234{len(ctx.orders):04d}",
+        address="上海市浦东新区世纪大道100号",
+        items=[ItemSpec(product=p, quantity=qty, unit_price=p.price)],
+        now=placed_at,
+        placed_at=placed_at,
+        paid_at=placed_at + timedelta(minutes=3) if paid else None,
+        by=ctx.users["storefront"],
+    )
+    ctx.orders[key] = order
+    return order
+
+
+def seed(ctx: DemoContext) -> None:
+    ctx.users["reviewer"] = _user("reviewer", staff=True, group=REVIEWER)
+    ctx.users["support"] = _user("support", staff=True, group=SUPPORT)
+    ctx.users["storefront"] = _user("storefront", group=INTAKE)
+    ctx.users["merchant"] = _user("merchant")
+    ctx.users["merchant2"] = _user("merchant2")
+    admin = _user("admin", staff=True)
+    admin.is_superuser = True
+    admin.save()
+
+    for key, name, members in [
+        ("tea", "西湖龙井茶叶旗舰店", ["merchant"]),
+        ("fruit", "赣南脐橙果园直供", ["merchant"]),
+        ("digital", "数码配件专营店", ["merchant2"]),
+    ]:
+        shop, _ = Shop.objects.get_or_create(name=name)
+        ctx.shops[key] = shop
+        for username in members:
+            ShopMembership.objects.get_or_create(user=ctx.users[username], shop=shop)
+
+    catalogue = {
+        "longjing": ("tea", "明前龙井 250g", "TEA-LJ-250", "168.00"),
+        "biluochun": ("tea", "碧螺春 礼盒装", "TEA-BLC-GIFT", "238.00"),
+        "orange": ("fruit", "赣南脐橙 5kg", "FRT-ORG-5", "59.90"),
+        "cable": ("digital", "Type-C 快充数据线 1m", "DIG-USBC-1", "19.90"),
+        "earbuds": ("digital", "蓝牙耳机 降噪版", "DIG-BT-ANC", "299.00"),
+    }
+    for key, (shop, name, sku, price) in catalogue.items():
+        ctx.products[key], _ = Product.objects.get_or_create(
+            shop=ctx.shops[shop], sku=sku, defaults={"name": name, "price": Decimal(price), "stock": 500}
+        )
+
+    _order(ctx, "unpaid", "tea", "longjing", placed_ago=timedelta(minutes=20), paid=False)
+    _order(ctx, "fresh", "tea", "biluochun", placed_ago=timedelta(minutes=30))
+    _order(ctx, "due_soon", "fruit", "orange", placed_ago=timedelta(hours=30), qty=2)
+    _order(ctx, "overdue", "fruit", "orange", placed_ago=timedelta(hours=60))
+    _order(ctx, "digital_fresh", "digital", "cable", placed_ago=timedelta(hours=1), qty=3)
+    _order(ctx, "digital_due", "digital", "earbuds", placed_ago=timedelta(hours=40))

@@ -1,0 +1,5 @@
+from config.errors import DomainError
+
+
+class OrderError(DomainError):
+    """An order transition refused; ``code`` is stable (API.md)."""

@@ -1,0 +1,405 @@
+"""Shops, products, orders and everything that happens to an order.
+
+Money is ``Decimal`` with 2 places; times are aware (UTC stored, judged in
+Asia/Shanghai). Status and money change only through ``orders.services``.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class Shop(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")  # 停业
+        CLEARED = "cleared", _("Cleared")  # 清退
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    # O3: a shop may promise a different ship time than the platform's 48 h.
+    ship_hours = models.PositiveSmallIntegerField(_("promised ship hours"), null=True, blank=True)
+    # C4: a shop may narrow the cancel window (never beyond the platform's) and cap cancellations per day.
+    cancel_window_minutes = models.PositiveSmallIntegerField(_("cancel window (minutes)"), null=True, blank=True)
+    daily_cancel_cap = models.PositiveIntegerField(_("daily cancellation cap"), null=True, blank=True)
+    # Kept by the penalties app in the same transaction as each ledger entry (P8).
+    deposit_balance = models.DecimalField(_("deposit balance"), default=ZERO, **MONEY)
+    rating_score = models.DecimalField(_("rating"), max_digits=5, decimal_places=2, null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ShopMembership", related_name="shops", blank=True
+    )
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "suspended", "cleared"]), name="shop_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(cancel_window_minutes__isnull=True) | Q(cancel_window_minutes__lte=120),
+                name="shop_cancel_window_within_platform",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ShopMembership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OWNER)
+
+    class Meta:
+        verbose_name = _("shop membership")
+        verbose_name_plural = _("shop memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "shop"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shop}"
+
+
+class Product(models.Model):
+    class Status(models.TextChoices):
+        ON_SALE = "on_sale", _("On sale")
+        BANNED = "banned", _("Banned")  # 封禁 (P4)
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(_("name"), max_length=200)
+    sku = models.CharField(_("SKU"), max_length=64)
+    price = models.DecimalField(_("price"), **MONEY)
+    stock = models.PositiveIntegerField(_("stock"), default=0)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.ON_SALE)
+    ship_hours = models.PositiveSmallIntegerField(_("promised ship hours"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku"], name="product_sku_unique_per_shop"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="product_price_non_negative"),
+            models.CheckConstraint(condition=Q(status__in=["on_sale", "banned"]), name="product_status_valid"),
+        ]
+        indexes = [models.Index(fields=["shop", "status"], name="product_shop_status")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.sku})"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Pending payment")
+        AWAITING_SHIPMENT = "awaiting_shipment", _("Awaiting shipment")  # 备货中
+        SHIPPED = "shipped", _("Shipped")  # 已发货
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")  # 已取消
+        CLOSED = "closed", _("Closed")  # 已关闭
+
+    order_no = models.CharField(_("order number"), max_length=32, unique=True)
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    buyer_name = models.CharField(_("buyer name"), max_length=100)
+    # O5: the phone is stored encrypted, found by a keyed hash, shown masked.
+    buyer_phone_encrypted = models.TextField(_("buyer phone (encrypted)"))
+    buyer_phone_hash = models.CharField(_("buyer phone hash"), max_length=64, db_index=True)
+    buyer_phone_masked = models.CharField(_("buyer phone"), max_length=32)
+    address = models.TextField(_("address"))
+    total_amount = models.DecimalField(_("total amount"), **MONEY)
+    refunded_amount = models.DecimalField(_("refunded amount"), default=ZERO, **MONEY)
+    # Names of the products on the order, for substring search (O2) without a join.
+    product_names = models.TextField(_("products"), blank=True, default="")
+    placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    carrier = models.CharField(_("carrier"), max_length=64, blank=True, default="")
+    tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, default="")
+    last_tracking_at = models.DateTimeField(_("last tracking update"), null=True, blank=True)
+    logistics_abnormal = models.BooleanField(_("logistics abnormal"), default=False)
+    in_after_sale = models.BooleanField(_("in after-sale"), default=False)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        permissions = [
+            ("view_buyer_contact", _("Can view buyer contact")),
+            ("review_cancellation", _("Can review cancellation requests")),
+            ("settle_refund", _("Can settle refunds on an alternative route")),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(total_amount__gte=0), name="order_total_non_negative"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=models.F("total_amount")),
+                name="order_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=["pending_payment", "awaiting_shipment", "shipped", "completed", "cancelled", "closed"]
+                ),
+                name="order_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-placed_at", "-id"], name="order_shop_placed"),
+            models.Index(fields=["-placed_at", "-id"], name="order_placed"),
+            models.Index(fields=["status", "-placed_at"], name="order_status_placed"),
+            # P1 judgement and the "ship within 24 h" board scan only unshipped paid orders.
+            models.Index(fields=["ship_by"], name="order_awaiting_ship_by", condition=Q(status="awaiting_shipment")),
+            # O4: shipped orders by their last tracking update.
+            models.Index(fields=["last_tracking_at"], name="order_shipped_tracking", condition=Q(status="shipped")),
+            models.Index(fields=["shop", "-placed_at"], name="order_in_after_sale", condition=Q(in_after_sale=True)),
+            models.Index(
+                fields=["shop", "-placed_at"], name="order_logistics_abnormal", condition=Q(logistics_abnormal=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_no
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    name = models.CharField(_("name as sold"), max_length=200)
+    unit_price = models.DecimalField(_("unit price"), **MONEY)
+    quantity = models.PositiveIntegerField(_("quantity"))
+
+    class Meta:
+        verbose_name = _("order item")
+        verbose_name_plural = _("order items")
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="item_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="item_price_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} × {self.quantity}"
+
+
+class Actor(models.TextChoices):
+    MERCHANT = "merchant", _("Merchant")
+    REVIEWER = "reviewer", _("Platform reviewer")
+    SUPPORT = "support", _("Support staff")
+    INTAKE = "intake", _("Storefront / carrier")
+    SYSTEM = "system", _("System")
+
+
+class OrderEvent(models.Model):
+    """The order's timeline: one row per state change (who, when, what, before → after)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("event"), max_length=40)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_role = models.CharField(_("actor"), max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
+    from_status = models.CharField(_("from"), max_length=20, blank=True, default="")
+    to_status = models.CharField(_("to"), max_length=20, blank=True, default="")
+    note = models.TextField(_("note"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["order", "created_at"], name="order_event_order")]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"
+
+
+class CancellationRequest(models.Model):
+    """C1–C5: a merchant's request to cancel, decided by a platform reviewer."""
+
+    class Reason(models.TextChoices):
+        OUT_OF_STOCK = "out_of_stock", _("Out of stock")  # 商品缺货
+        QUALITY_ISSUE = "quality_issue", _("Quality issue")  # 商品质量问题
+        LOGISTICS_EXCEPTION = "logistics_exception", _("Logistics exception")  # 物流异常
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "pending_review", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations")
+    reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
+    detail = models.TextField(_("detail"), blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("cancellation request")
+        verbose_name_plural = _("cancellation requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="pending_review"), name="one_pending_cancellation_per_order"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending_review", "approved", "rejected"]), name="cancellation_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "-requested_at"], name="cancellation_status"),
+            models.Index(fields=["shop", "-requested_at"], name="cancellation_shop"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.reason} ({self.status})"
+
+
+class Refund(models.Model):
+    """F1–F2: one refund per cause (``cause`` is unique), original route first."""
+
+    class Route(models.TextChoices):
+        ORIGINAL = "original", _("Original payment route")
+        ALTERNATIVE = "alternative", _("Alternative route")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SUCCEEDED = "succeeded", _("Succeeded")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds")
+    cause = models.CharField(_("cause"), max_length=64, unique=True)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    route = models.CharField(_("route"), max_length=16, choices=Route.choices, default=Route.ORIGINAL)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    gateway_ref = models.CharField(_("gateway reference"), max_length=64, blank=True, default="")
+    last_error = models.TextField(_("last error"), blank=True, default="")
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    settlement_note = models.TextField(_("settlement note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(condition=Q(route__in=["original", "alternative"]), name="refund_route_valid"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "succeeded"]), name="refund_status_valid"),
+        ]
+        indexes = [
+            # The reviewer queue: refunds waiting for an alternative route (F1).
+            models.Index(
+                fields=["created_at"],
+                name="refund_alternative_queue",
+                condition=Q(route="alternative", status="pending"),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cause} {self.amount}"
+
+
+class AfterSale(models.Model):
+    """A1–A2: the buyer's after-sale request, decided by the merchant."""
+
+    class Type(models.TextChoices):
+        REFUND_ONLY = "refund_only", _("Refund only")  # 仅退款
+        RETURN_REFUND = "return_refund", _("Return and refund")  # 退货退款
+        EXCHANGE = "exchange", _("Exchange")  # 换货
+
+    class Reason(models.TextChoices):
+        NO_REASON_7D = "no_reason_7d", _("7-day no-reason return")  # 7天无理由
+        WRONG_ITEM = "wrong_item", _("Wrong item")
+        QUALITY_ISSUE = "quality_issue", _("Quality issue")
+        NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+        OTHER = "other", _("Other")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales")
+    type = models.CharField(_("type"), max_length=16, choices=Type.choices)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    description = models.TextField(_("description"), blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("after-sale")
+        verbose_name_plural = _("after-sales")
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="after_sale_amount_non_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]), name="after_sale_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-created_at"], name="after_sale_shop"),
+            models.Index(fields=["reason", "created_at"], name="after_sale_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.type} ({self.status})"
+
+
+class Notification(models.Model):
+    """In-site notification to a shop's members (T5, P6, C3, F1).
+
+    Written in the same transaction as the change it announces. ``dedupe_key``
+    makes "notify once" a database fact (a rerun inserts nothing).
+    """
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("body"), blank=True, default="")
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["shop", "-id"], name="notification_shop"),
+            models.Index(fields=["shop", "-id"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return self.title

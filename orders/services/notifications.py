@@ -1,0 +1,31 @@
+"""In-site notifications (T5, P6, C3, F1): written in the caller's transaction."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from ..models import Notification, Shop
+
+
+def notification_create(
+    *, shop: Shop | int, kind: str, title: str, body: str = "", data: dict | None = None, dedupe_key: str | None = None
+) -> Notification | None:
+    """Notify a shop's members. With ``dedupe_key`` a second call is a no-op
+    (returns ``None``): "notify once" is enforced by a unique index."""
+    shop_id = shop if isinstance(shop, int) else shop.pk
+    fields = {"shop_id": shop_id, "kind": kind, "title": title, "body": body, "data": data or {}}
+    if dedupe_key is None:
+        return Notification.objects.create(**fields)
+    try:
+        with transaction.atomic():
+            return Notification.objects.create(dedupe_key=dedupe_key, **fields)
+    except IntegrityError:
+        return None
+
+
+def notifications_bulk_create(rows: list[dict]) -> int:
+    """Set-based insert for batch jobs; rows with a ``dedupe_key`` already
+    present are skipped (``ON CONFLICT DO NOTHING``)."""
+    objs = [Notification(**row) for row in rows]
+    created = Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
+    return len(created)

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class PenaltiesConfig(AppConfig):
+    name = "penalties"
+    verbose_name = _("Penalties")
+    default_auto_field = "django.db.models.BigAutoField"
