@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import privacy
-from .models import Order
+from .models import AfterSale, CancellationRequest, Notification, Order, Product
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -47,3 +47,42 @@ class OrderFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class ProductFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id")
+    status = django_filters.ChoiceFilter(choices=Product.Status.choices)
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+
+class AfterSaleFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id")
+    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
+    status = django_filters.ChoiceFilter(choices=AfterSale.Status.choices)
+    type = django_filters.ChoiceFilter(choices=AfterSale.Type.choices)
+
+    class Meta:
+        model = AfterSale
+        fields: list[str] = []
+
+
+class CancellationFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id")
+    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
+    status = django_filters.ChoiceFilter(choices=CancellationRequest.Status.choices)
+
+    class Meta:
+        model = CancellationRequest
+        fields: list[str] = []
+
+
+class NotificationFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id")
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields: list[str] = []
