@@ -12,13 +12,15 @@ from django.utils import timezone
 from . import privacy
 from .models import AfterSale, CancellationRequest, Notification, Order, Product
 
+MAX_ID = 2**63 - 1  # a bigger id cannot exist (and would overflow the driver)
+
 
 class OrderFilter(django_filters.FilterSet):
     """O2: exact order number, buyer phone (by its keyed hash), product name
     substring, status, placed time range, shop, ship deadline within N hours,
     overdue, in after-sale. Every filter is backed by an index."""
 
-    shop = django_filters.NumberFilter(field_name="shop_id")
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
     order_no = django_filters.CharFilter(field_name="order_no", max_length=32)
     phone = django_filters.CharFilter(method="filter_phone", max_length=32)
     product = django_filters.CharFilter(field_name="product_names", lookup_expr="icontains", max_length=100)
@@ -50,7 +52,7 @@ class OrderFilter(django_filters.FilterSet):
 
 
 class ProductFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
     status = django_filters.ChoiceFilter(choices=Product.Status.choices)
 
     class Meta:
@@ -59,7 +61,7 @@ class ProductFilter(django_filters.FilterSet):
 
 
 class AfterSaleFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
     order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
     status = django_filters.ChoiceFilter(choices=AfterSale.Status.choices)
     type = django_filters.ChoiceFilter(choices=AfterSale.Type.choices)
@@ -70,7 +72,7 @@ class AfterSaleFilter(django_filters.FilterSet):
 
 
 class CancellationFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
     order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
     status = django_filters.ChoiceFilter(choices=CancellationRequest.Status.choices)
 
@@ -80,7 +82,7 @@ class CancellationFilter(django_filters.FilterSet):
 
 
 class NotificationFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
     unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:

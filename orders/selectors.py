@@ -33,6 +33,9 @@ def scoped(queryset: QuerySet, user, *, shop_field: str = "shop") -> QuerySet:
 # --- merchant reads -----------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1
+
+
 def _not_found(what: str):
     from django.utils.translation import gettext as _
 
@@ -98,6 +101,8 @@ def after_sale_get_for(user, pk: int):
     from .models import AfterSale
 
     try:
+        if not 0 < pk <= MAX_ID:
+            raise _not_found("After-sale")
         return after_sales_for(user).get(pk=pk)
     except AfterSale.DoesNotExist:
         raise _not_found("After-sale")
@@ -113,6 +118,8 @@ def notification_get_for(user, pk: int):
     from .models import Notification
 
     try:
+        if not 0 < pk <= MAX_ID:
+            raise _not_found("Notification")
         return notifications_for(user).get(pk=pk)
     except Notification.DoesNotExist:
         raise _not_found("Notification")
@@ -128,6 +135,8 @@ def cancellation_get(pk: int):
     from .models import CancellationRequest
 
     try:
+        if not 0 < pk <= MAX_ID:
+            raise _not_found("Cancellation request")
         return cancellations_all().get(pk=pk)
     except CancellationRequest.DoesNotExist:
         raise _not_found("Cancellation request")

@@ -11,6 +11,8 @@ from . import privacy
 from .models import AfterSale, CancellationRequest, Notification, Order, OrderEvent, OrderItem, Product, Refund, Shop
 
 TEXT_MAX = 2000
+MAX_ID = 2**63 - 1
+MONEY_LIMIT = 10**10  # DecimalField(max_digits=12, decimal_places=2)
 
 
 class ShopSerializer(serializers.ModelSerializer):
@@ -203,14 +205,14 @@ class ReasonInput(serializers.Serializer):
 
 
 class IntakeItemInput(serializers.Serializer):
-    product = serializers.IntegerField(min_value=1)
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
 
 
 class IntakeOrderInput(serializers.Serializer):
     order_no = serializers.RegexField(r"^[0-9A-Za-z-]{6,32}$", required=False)
-    shop = serializers.IntegerField(min_value=1)
+    shop = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     buyer_name = serializers.CharField(max_length=100)
     buyer_phone = serializers.RegexField(r"^\+?[0-9][0-9 ()-]{5,24}$", max_length=32)
     address = serializers.CharField(max_length=500)
@@ -219,6 +221,9 @@ class IntakeOrderInput(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False)
 
     def validate(self, attrs):
+        total = sum(item["unit_price"] * item["quantity"] for item in attrs["items"])
+        if total >= MONEY_LIMIT:
+            raise serializers.ValidationError({"items": ["The order total is too large."]})
         if attrs.get("paid_at") and attrs.get("placed_at") and attrs["paid_at"] < attrs["placed_at"]:
             raise serializers.ValidationError({"paid_at": ["paid_at is before placed_at."]})
         return attrs

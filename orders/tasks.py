@@ -30,7 +30,7 @@ def process_refund(refund_id: int) -> dict:
     from .services import refund_process
 
     refund = refund_process(refund_id=refund_id, now=timezone.now())
-    summary = {"refund_id": refund.pk, "status": refund.status, "route": refund.route}
+    summary = {"refund_id": refund.pk, "status": str(refund.status), "route": str(refund.route)}
     logger.info("process_refund %s", summary)
     return summary
 
