@@ -428,3 +428,12 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.key}"
+
+
+class AlternativeRouteRefund(Refund):
+    """The reviewers' queue of refunds whose original route failed (F1)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("refund waiting for an alternative route")
+        verbose_name_plural = _("refunds waiting for an alternative route")
