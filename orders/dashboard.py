@@ -53,7 +53,7 @@ def panels(request, now: datetime) -> list[Panel]:
             Queue(
                 label=_("refunds waiting for an alternative route"),
                 count=alternative.count(),
-                url=changelist_url("orders", "refund", route__exact="alternative", status__exact="pending"),
+                url=changelist_url("orders", "alternativerouterefund"),
                 tone="danger",
                 hint=_waiting_hint(oldest_refund, now),
             ),

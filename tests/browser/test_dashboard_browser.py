@@ -49,7 +49,8 @@ def test_reviewer_workbench_in_english_for_an_english_browser(browser, live_serv
         page.click("input[type=submit]")
         page.wait_for_url(f"{live_server.url}/admin/")
         assert page.locator('[data-panel="orders-review-queues"] h2').inner_text() == "Review queues"
-        assert page.get_by_text("refunds waiting for an alternative route").is_visible()
+        queues = page.locator('[data-panel="orders-review-queues"]')
+        assert queues.get_by_role("link", name="refunds waiting for an alternative route").is_visible()
         screenshot(page, "en")
     finally:
         context.close()

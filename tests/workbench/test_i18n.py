@@ -21,6 +21,15 @@ def _catalogue_compiled():
     call_command("compile_catalogue")
 
 
+@pytest.fixture
+def product_default_language(settings):
+    """Undo the suite's English default (tests/conftest.py): the product's own."""
+    import config.settings
+
+    assert config.settings.LANGUAGE_CODE == "zh-hans"
+    settings.LANGUAGE_CODE = config.settings.LANGUAGE_CODE
+
+
 @pytest.mark.parametrize(
     ("accept_language", "expected", "absent"),
     [
@@ -30,7 +39,7 @@ def _catalogue_compiled():
         ("fr-FR", "店铺运营后台", "Shop back office"),  # unsupported → platform default
     ],
 )
-def test_admin_language_follows_accept_language(client, accept_language, expected, absent):
+def test_admin_language_follows_accept_language(client, product_default_language, accept_language, expected, absent):
     """The admin speaks the browser's language if we have it, else Chinese."""
     headers = {"HTTP_ACCEPT_LANGUAGE": accept_language} if accept_language else {}
     response = client.get("/admin/login/", **headers)
@@ -39,7 +48,7 @@ def test_admin_language_follows_accept_language(client, accept_language, expecte
     assert "Accept-Language" in response["Vary"]
 
 
-def test_admin_home_workbench_in_both_languages(client, reviewer):
+def test_admin_home_workbench_in_both_languages(client, reviewer, product_default_language):
     client.force_login(reviewer)
     zh = client.get("/admin/").content.decode()
     en = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -47,7 +56,7 @@ def test_admin_home_workbench_in_both_languages(client, reviewer):
     assert "Review queues" in en and "Cancellation requests per day" in en and '<html lang="en"' in en
 
 
-def test_api_errors_follow_accept_language(api):
+def test_api_errors_follow_accept_language(api, product_default_language):
     """API error details are translated too; the machine ``code`` never is."""
     client = api()
     zh = client.get("/api/v1/shops/")
