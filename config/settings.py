@@ -229,7 +229,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShopStatusEnum": "orders.models.Shop.Status",
+        "ProductStatusEnum": "orders.models.Product.Status",
+        "CancellationStatusEnum": "orders.models.CancellationRequest.Status",
+        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
+        "RefundStatusEnum": "orders.models.Refund.Status",
+        "RefundRouteEnum": "orders.models.Refund.Route",
+        "AfterSaleStatusEnum": "orders.models.AfterSale.Status",
+        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
+        "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
+        "ActorRoleEnum": "orders.models.Actor",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
