@@ -290,7 +290,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 540},
     },
+    "orders-purge-idempotency-keys": {
+        "task": "orders.purge_idempotency_keys",
+        "schedule": crontab(minute=17, hour=4),
+        "options": {"expires": 3600},
+    },
 }
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
 # F1: the refund gateway (orders/gateways.py). The sandbox fails every refund
 # when REFUND_SANDBOX_FAIL is on, or while the cache flag is set
