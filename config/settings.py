@@ -166,8 +166,6 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_VERBOSE = False
-AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 
 # --- i18n / time ------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -231,18 +229,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Choice sets that share a field name get stable, readable enum names.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
         "ShopStatusEnum": "orders.models.Shop.Status",
         "ProductStatusEnum": "orders.models.Product.Status",
-        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
         "CancellationStatusEnum": "orders.models.CancellationRequest.Status",
+        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
         "RefundStatusEnum": "orders.models.Refund.Status",
         "RefundRouteEnum": "orders.models.Refund.Route",
-        "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
-        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
         "AfterSaleStatusEnum": "orders.models.AfterSale.Status",
+        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
+        "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
+        "ActorRoleEnum": "orders.models.Actor",
     },
 }
 
@@ -292,7 +290,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 540},
     },
+    "orders-purge-idempotency-keys": {
+        "task": "orders.purge_idempotency_keys",
+        "schedule": crontab(minute=17, hour=4),
+        "options": {"expires": 3600},
+    },
 }
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
 # F1: the refund gateway (orders/gateways.py). The sandbox fails every refund
 # when REFUND_SANDBOX_FAIL is on, or while the cache flag is set
