@@ -229,7 +229,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketOutcomeEnum": "tickets.models.Ticket.Outcome",
+        "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
@@ -266,6 +270,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # T3: tickets still pending at their deadline are closed as timed out.
+    "tickets-time-out": {
+        "task": "tickets.time_out_tickets",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Reminder when a pending ticket has TICKET_REMINDER_HOURS left.
+    "tickets-remind": {
+        "task": "tickets.remind_tickets",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
 }
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
@@ -275,6 +291,9 @@ PLATFORM = {
     "CANCEL_WINDOW_MINUTES": 120,  # C1
     "TICKET_DEFAULT_SLA_HOURS": 24,  # T1
     "TICKET_REMINDER_HOURS": 2,  # reminder before a ticket's deadline
+    "TICKET_EVIDENCE_MAX_IMAGES": 4,  # images per ticket reply
+    "TICKET_EVIDENCE_MAX_BYTES": 5 * 1024 * 1024,  # per image
+    "TICKET_TIMEOUT_BATCH": 2000,  # T3 job: tickets closed per statement
     "JUDGE_INTERVAL_MINUTES": int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),  # P1
     "REJUDGE_HOURS": 24,  # P2
     "MAX_JUDGEMENTS": 3,  # P2
