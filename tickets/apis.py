@@ -7,13 +7,14 @@ from __future__ import annotations
 from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import IsMerchant, IsSupport
+from orders.idempotency import idempotent
 from orders.models import Order
 
 from . import services
@@ -35,6 +36,9 @@ E400 = OpenApiResponse(description="invalid input (`invalid`, `message_required`
 E403 = OpenApiResponse(description="not allowed for this role")
 E404 = OpenApiResponse(description="no such ticket, or not yours")
 E404_ORDER = OpenApiResponse(description="order_not_found")
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description="Replays the first answer on retry."
+)
 E409 = OpenApiResponse(description="not allowed in the ticket's current state (`ticket_closed`, …)")
 
 
@@ -134,8 +138,10 @@ class TicketReplyApi(APIView):
     @extend_schema(
         summary="Reply to a pending ticket (merchant)",
         request={"application/json": TicketReplyJsonInput, "multipart/form-data": TicketReplyInput},
+        parameters=[IDEMPOTENCY_KEY],
         responses={200: TicketDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},
     )
+    @idempotent
     def post(self, request, ticket_no: str):
         ticket = _get_ticket(request.user, ticket_no)
         data = TicketReplyInput(data=request.data)

@@ -108,6 +108,7 @@ def test_admin_ticket_page_shows_order_replies_and_events(admin_client_for, supp
     assert page.status_code == 200
     html = page.content.decode()
     assert in_review.order.order_no in html and "已处理" in html and "opened" in html
+    assert f'href="/admin/orders/order/{in_review.order_id}/change/"' in html
 
 
 def test_admin_reviewer_sees_tickets_but_cannot_act(admin_client_for, reviewer, in_review):

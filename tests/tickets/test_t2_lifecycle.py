@@ -161,3 +161,20 @@ def test_t2_evidence_must_be_a_real_image_within_limits(api, merchant, order_a, 
     assert r.status_code == 400
     assert not TicketReply.objects.exists() and not TicketEvidence.objects.exists()
     assert Ticket.objects.get(ticket_no=no).status == "pending"
+
+
+def test_t2_reply_with_idempotency_key_is_applied_once(api, merchant, order_a, shop_a, open_ticket):
+    """A retried reply with the same Idempotency-Key replays the first answer: one reply, one event, one notice."""
+    no = open_ticket(order_a)["ticket_no"]
+    client = api(merchant)
+    first = client.post(
+        f"/api/v1/tickets/{no}/reply/", {"message": "处理了"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    again = client.post(
+        f"/api/v1/tickets/{no}/reply/", {"message": "处理了"}, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == again.status_code == 200
+    assert again["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert TicketReply.objects.count() == 1
+    assert Ticket.objects.get(ticket_no=no).events.filter(kind="replied").count() == 1
+    assert Notification.objects.filter(shop=shop_a, kind="ticket_status").count() == 1
