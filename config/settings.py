@@ -166,6 +166,8 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 
 # --- i18n / time ------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -241,6 +243,9 @@ SPECTACULAR_SETTINGS = {
         "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
         "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
         "ActorRoleEnum": "orders.models.Actor",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketOutcomeEnum": "tickets.models.Ticket.Outcome",
+        "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
     },
 }
 
@@ -278,6 +283,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # T3: tickets still pending at their deadline are closed as timed out.
+    "tickets-time-out": {
+        "task": "tickets.time_out_tickets",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Reminder when a pending ticket has TICKET_REMINDER_HOURS left.
+    "tickets-remind": {
+        "task": "tickets.remind_tickets",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # O4: shipped orders with no tracking update for 72 h.
     "orders-flag-logistics-abnormal": {
         "task": "orders.flag_logistics_abnormal",
@@ -311,6 +328,9 @@ PLATFORM = {
     "CANCEL_WINDOW_MINUTES": 120,  # C1
     "TICKET_DEFAULT_SLA_HOURS": 24,  # T1
     "TICKET_REMINDER_HOURS": 2,  # reminder before a ticket's deadline
+    "TICKET_EVIDENCE_MAX_IMAGES": 4,  # images per ticket reply
+    "TICKET_EVIDENCE_MAX_BYTES": 5 * 1024 * 1024,  # per image
+    "TICKET_TIMEOUT_BATCH": 2000,  # T3 job: tickets closed per statement
     "JUDGE_INTERVAL_MINUTES": int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),  # P1
     "REJUDGE_HOURS": 24,  # P2
     "MAX_JUDGEMENTS": 3,  # P2
