@@ -34,13 +34,14 @@ def ratings_for(user) -> QuerySet[ShopRating]:
     return scoped(ShopRating.objects.select_related("shop"), user)
 
 
-def sanction_list() -> QuerySet[Shop]:
+def sanction_list(queryset: QuerySet[Shop] | None = None) -> QuerySet[Shop]:
     """P5: shops with an order judged the maximum number of times and still
     overdue (not shipped, nothing refunded), with how many such orders; plus
     shops already suspended or cleared (so a reviewer can lift)."""
     maxed = Violation.objects.filter(judgement_no=rule("MAX_JUDGEMENTS")).filter(overdue_q("order__"))
+    queryset = Shop.objects.all() if queryset is None else queryset
     return (
-        Shop.objects.annotate(
+        queryset.annotate(
             listed=Exists(maxed.filter(shop=OuterRef("pk"))),
             maxed_orders=Count(
                 "violations",

@@ -90,6 +90,7 @@ SELECT v.shop_id, 'deduction', -v.charged_amount,
   JOIN {T["order"]} o ON o.id = v.order_id
  WHERE v.charge_status = 'charged' AND v.settled_at = %(now)s
    AND NOT EXISTS (SELECT 1 FROM {T["entry"]} e WHERE e.violation_id = v.id AND e.kind = 'deduction')
+ ORDER BY v.shop_id, v.judged_at, v.id
 ON CONFLICT (violation_id) WHERE kind = 'deduction' DO NOTHING
 """
 
@@ -138,7 +139,8 @@ def deductions_run(*, now: datetime) -> dict:
             cur.execute(LEDGER, params)
             entries = cur.rowcount
             cur.execute(BALANCE, params)
-        summary = list(
+        # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
+        summary = settled and list(
             Violation.objects.filter(settled_at=now)
             .values("shop_id")
             .annotate(
@@ -149,6 +151,7 @@ def deductions_run(*, now: datetime) -> dict:
             )
             .order_by("shop_id")
         )
+        summary = summary or []
         negative = _notify(summary, today=today, now=now)
 
     counts = {

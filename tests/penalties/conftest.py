@@ -48,3 +48,9 @@ def _ledger_invariant(request):
     sums = dict(DepositEntry.objects.values("shop_id").annotate(s=Sum("amount")).values_list("shop_id", "s"))
     for shop_id, balance in Shop.objects.values_list("pk", "deposit_balance"):
         assert balance == (sums.get(shop_id) or Decimal("0.00")), f"shop {shop_id}: balance {balance} != ledger"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Users made by fixtures hash passwords; PBKDF2 costs seconds on a busy machine."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
