@@ -25,12 +25,11 @@ def at(moment: datetime):
         yield
 
 
-def ship_directly(order: Order, now: datetime) -> None:
-    """Make an order shipped with a conditional update, as the orders helper's
-    ``order_ship`` would (replace by the service once it has landed)."""
-    Order.objects.filter(pk=order.pk, status=Order.Status.AWAITING_SHIPMENT).update(
-        status=Order.Status.SHIPPED, shipped_at=now, carrier="SF", tracking_no="SF100"
-    )
+def ship(order: Order, now: datetime) -> None:
+    """Ship through the orders service (O3), as the merchant's API would."""
+    from orders.services import order_ship
+
+    order_ship(order=order, carrier="SF", tracking_no=f"SF{order.pk:010d}", by=None, now=now)
 
 
 @pytest.fixture(autouse=True)

@@ -16,7 +16,7 @@ from penalties.selectors import sanction_list
 from penalties.services import deductions_run, violations_judge
 from tests.factories import order_placed
 
-from .conftest import at, sh, ship_directly
+from .conftest import at, sh, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def test_p5_sanction_list_suspend_clear_lift_with_reason(staff_client, shop_a, s
     lifts it, and may clear it. Never automatic. A shipped order delists."""
     order = judged_three_times(shop_a)
     other = judged_three_times(shop_b)
-    ship_directly(other, T + timedelta(days=5))
+    ship(other, T + timedelta(days=5))
     assert list(sanction_list().values_list("pk", flat=True)) == [shop_a.pk]
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.ACTIVE  # never automatic

@@ -8,7 +8,7 @@ import pytest
 from penalties.services import deductions_run, deposit_top_up, ratings_compute, violations_judge
 from tests.factories import order_placed
 
-from .conftest import sh, ship_directly
+from .conftest import sh, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def world(shop_a, shop_b, shop_c, reviewer):
     deposit_top_up(shop=shop_a, amount=Decimal("100.00"), by=reviewer, reason="initial", now=T)
     j1 = T + timedelta(hours=49)
     violations_judge(now=j1)
-    ship_directly(a2, j1 + timedelta(hours=1))
+    ship(a2, j1 + timedelta(hours=1))
     violations_judge(now=j1 + timedelta(hours=24))
     deductions_run(now=sh(2026, 3, 6, 0, 30))
     return {"a1": a1, "a2": a2, "b1": b1, "c1": c1, "j1": j1}

@@ -5,20 +5,21 @@ from decimal import Decimal
 
 import pytest
 
-from orders.models import AfterSale, CancellationRequest, Shop
+from orders.models import Shop
+from orders.services import after_sale_open, cancellation_approve, cancellation_request
 from penalties import formula, tasks
 from penalties.models import JobRun, ShopRating
 from penalties.services import ratings_compute, violations_judge
 from tests.factories import order_placed
 
-from .conftest import at, sh
+from .conftest import at, sh, ship
 
 pytestmark = pytest.mark.django_db
 
 T = sh(2026, 3, 2, 10, 0)
 
 
-def test_r1_rating_components_and_score_over_30_days(shop_a, shop_b, merchant):
+def test_r1_rating_components_and_score_over_30_days(shop_a, shop_b, merchant, reviewer):
     """Given 10 orders paid in the window (2 judged overdue, 1 cancelled on
     the merchant's request, 1 with a quality-issue after-sale) and 1 order
     paid 31 days earlier (out of the window), the daily job writes a rating
@@ -27,14 +28,17 @@ def test_r1_rating_components_and_score_over_30_days(shop_a, shop_b, merchant):
     orders = [order_placed(shop=shop_a, now=T, paid_at=T + timedelta(hours=i)) for i in range(10)]
     order_placed(shop=shop_a, now=T - timedelta(days=31), paid_at=T - timedelta(days=31))
     violations_judge(now=T + timedelta(hours=49, minutes=30))  # orders 0 and 1 (and the old one) are overdue
-    for order in orders[2:]:
-        type(order).objects.filter(pk=order.pk).update(status="shipped")
-    # Rows the orders helper's services will create (cancellation approved, after-sale opened).
-    CancellationRequest.objects.create(
-        order=orders[2], shop=shop_a, reason="out_of_stock", status="approved", requested_by=merchant
+    paid_2 = orders[2].paid_at
+    request = cancellation_request(
+        order=orders[2], reason="out_of_stock", by=merchant, now=paid_2 + timedelta(minutes=10)
     )
-    AfterSale.objects.create(order=orders[3], shop=shop_a, type="return_refund", reason="quality_issue", amount=10)
-    AfterSale.objects.create(order=orders[4], shop=shop_a, type="return_refund", reason="no_reason_7d", amount=10)
+    cancellation_approve(cancellation=request, by=reviewer, now=paid_2 + timedelta(hours=1))
+    for order in orders[3:]:
+        ship(order, order.paid_at + timedelta(hours=3))
+    for order, reason in ((orders[3], "quality_issue"), (orders[4], "no_reason_7d")):
+        after_sale_open(
+            order=order, type="return_refund", reason=reason, amount=Decimal("10.00"), now=T + timedelta(days=4)
+        )
 
     with at(sh(2026, 3, 11, 1, 30)):
         counts = tasks.compute_ratings.delay().get()

@@ -7,11 +7,12 @@ import pytest
 
 from orders.errors import OrderError
 from orders.models import Notification, OrderEvent, Product
+from orders.services import refund_issue
 from penalties import tasks
 from penalties.models import DepositEntry, ProductBan, Violation
 from tests.factories import ProductFactory, order_placed
 
-from .conftest import at, sh, ship_directly
+from .conftest import at, sh, ship
 
 pytestmark = pytest.mark.django_db
 
@@ -83,8 +84,8 @@ def test_p2_shipping_in_between_stops_further_judgements(shop_a, shop_b):
     unpaid = order_placed(shop=shop_b, now=T, paid=False)
     j1 = T + timedelta(hours=49)
     assert judge(j1)["judged"] == 2
-    ship_directly(shipped, j1 + timedelta(hours=2))
-    type(refunded).objects.filter(pk=refunded.pk).update(refunded_amount=Decimal("1.00"))
+    ship(shipped, j1 + timedelta(hours=2))
+    refund_issue(order=refunded, cause="test:partial", amount=Decimal("1.00"), now=j1 + timedelta(hours=2))
     for days in (1, 2, 3, 4):
         judge(j1 + timedelta(days=days, minutes=1))
     assert [n for n, _ in judgements(shipped)] == [1]
