@@ -312,6 +312,27 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute=17, hour=4),
         "options": {"expires": 3600},
     },
+    # Penalties (P1–P8, R1). Crontabs are in CELERY_TIMEZONE (Asia/Shanghai).
+    "penalties-judge-overdue-shipments": {
+        "task": "penalties.judge_overdue_shipments",
+        "schedule": 60.0 * int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),
+        "options": {"expires": 60 * int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5"))},
+    },
+    "penalties-run-deductions": {
+        "task": "penalties.run_deductions",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    "penalties-auto-close-orders": {
+        "task": "penalties.auto_close_orders",
+        "schedule": crontab(hour=1, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    "penalties-compute-ratings": {
+        "task": "penalties.compute_ratings",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
