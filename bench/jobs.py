@@ -6,18 +6,21 @@ so repetitions see the same data."""
 from __future__ import annotations
 
 import importlib
+import inspect
 import time
 from datetime import timedelta
 
 from django.db import transaction
 
+from orders.policy import business_day
+
 from .core import Ctx
 from .judge import _judge_callable, _Rollback
 
 CANDIDATES = {
-    "deduct": ("deposits_deduct_daily", "deductions_run", "deduct_judgements", "deduction_batch_run"),
-    "auto_close": ("orders_auto_close", "auto_close_overdue", "auto_close_run"),
-    "rating": ("shop_ratings_recompute", "ratings_recompute", "rating_recompute"),
+    "deduct": ("deductions_run",),
+    "auto_close": ("orders_auto_close_run",),
+    "rating": ("ratings_compute",),
 }
 
 
@@ -60,6 +63,8 @@ def run(ctx: Ctx) -> dict:
                 continue
             next_day = ctx.now + timedelta(days=1)
             out[key] = _timed(lambda fn=fn, d=next_day: fn(now=d), prepare=lambda: judge(now=ctx.now))
+        elif "day" in inspect.signature(fn).parameters:
+            out[key] = _timed(lambda fn=fn: fn(day=business_day(ctx.now), now=ctx.now))
         else:
             out[key] = _timed(lambda fn=fn: fn(now=ctx.now))
     return out

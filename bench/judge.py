@@ -63,7 +63,7 @@ def _judge_callable():
         services = importlib.import_module("penalties.services")
     except ModuleNotFoundError:
         return None
-    for name in ("violations_judge_overdue", "judge_overdue_shipments", "overdue_judge", "judge_overdue"):
+    for name in ("violations_judge", "judge_overdue_shipments"):
         if hasattr(services, name):
             return getattr(services, name)
     return None
