@@ -60,3 +60,25 @@ def explain(sql: str, params=None) -> str:
     with connection.cursor() as cur:
         cur.execute("EXPLAIN " + sql, params)
         return "\n".join(r[0] for r in cur.fetchall())
+
+
+class QueryCounter:
+    """Counts the SQL statements run on ``connection`` inside the block
+    (an execute wrapper, so it works whatever DEBUG and the request signals
+    do to ``connection.queries``)."""
+
+    def __init__(self):
+        self.count = 0
+        self._cm = None
+
+    def _wrapper(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        self._cm = connection.execute_wrapper(self._wrapper)
+        self._cm.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)

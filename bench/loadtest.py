@@ -1,7 +1,8 @@
 """``make loadtest`` (issue 8 point 8): gunicorn, 2 workers, on PostgreSQL
 ``bench_1m``; 50 merchants (threads, one keep-alive ``http.client``
 connection each, loopback only) list their orders and read them for 60 s.
-Prints requests, errors, p50/p99 per endpoint; exits non-zero on any error.
+Each merchant pauses 1–3 s between requests (``LOADTEST_THINK``), as people
+do. Prints requests, errors, p50/p99 per endpoint; exits non-zero on any error.
 
 Each merchant gets a knox token made in this process; the server runs with
 ``DEBUG=0`` (production settings, SSL redirect off on loopback).
@@ -26,7 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 MERCHANTS = int(os.environ.get("LOADTEST_MERCHANTS", "50"))
 SECONDS = float(os.environ.get("LOADTEST_SECONDS", "60"))
-TIMEOUT = 30.0
+TIMEOUT = 60.0
+# Merchants are people: a pause between clicks (seconds, uniform). "0,0" for a closed loop.
+THINK = tuple(float(x) for x in os.environ.get("LOADTEST_THINK", "1,3").split(","))
 
 
 def _free_port() -> int:
@@ -110,6 +113,7 @@ def client(port: int, token: str, numbers: list[str], stop_at: float, out: dict,
             conn.close()
             conn = http.client.HTTPConnection(HOST, port, timeout=TIMEOUT)
         local[kind].append((time.perf_counter() - t) * 1000)
+        time.sleep(min(rnd.uniform(*THINK), max(0.0, stop_at - time.monotonic())))
     conn.close()
     with lock:
         for k, v in local.items():
@@ -137,7 +141,9 @@ def main() -> int:
     out: dict = {"list": [], "detail": [], "errors": []}
     lock = threading.Lock()
     try:
-        print(f"{len(merchants)} merchants for {SECONDS:.0f} s against gunicorn (2 workers) on {HOST}:{port} …")
+        print(
+            f"{len(merchants)} merchants for {SECONDS:.0f} s against gunicorn (2 workers) on {HOST}:{port}, think {THINK} s"
+        )
         stop_at = time.monotonic() + SECONDS
         threads = [
             threading.Thread(target=client, args=(port, token, numbers, stop_at, out, lock), daemon=True)
