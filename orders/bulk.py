@@ -149,7 +149,7 @@ def seed_world(ctx: BulkContext) -> None:
     existing = {s.name: s for s in Shop.objects.filter(name__startswith=SHOP_PREFIX)}
     Shop.objects.bulk_create(
         [
-            Shop(name=f"{SHOP_PREFIX}{i:03d}", deposit_balance=Decimal("5000.00"), created_at=ctx.now)
+            Shop(name=f"{SHOP_PREFIX}{i:03d}", created_at=ctx.now)
             for i in range(N_SHOPS)
             if f"{SHOP_PREFIX}{i:03d}" not in existing
         ]
