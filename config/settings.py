@@ -231,7 +231,19 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    # Choice sets that share a field name get stable, readable enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShopStatusEnum": "orders.models.Shop.Status",
+        "ProductStatusEnum": "orders.models.Product.Status",
+        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
+        "CancellationStatusEnum": "orders.models.CancellationRequest.Status",
+        "RefundStatusEnum": "orders.models.Refund.Status",
+        "RefundRouteEnum": "orders.models.Refund.Route",
+        "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
+        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
+        "AfterSaleStatusEnum": "orders.models.AfterSale.Status",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
