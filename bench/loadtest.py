@@ -52,6 +52,7 @@ def prepare(url: str) -> tuple[list[tuple[str, list[str]]], dict]:
     from orders.models import Order, ShopMembership
 
     merchants = []
+    AuthToken.objects.filter(user__username__startswith=MERCHANT_PREFIX).delete()  # last run's
     memberships = ShopMembership.objects.filter(user__username__startswith=MERCHANT_PREFIX).select_related("user")
     for m in memberships.order_by("user__username")[:MERCHANTS]:
         _, token = AuthToken.objects.create(m.user)
