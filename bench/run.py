@@ -280,6 +280,8 @@ def main() -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "datasets": {k: urlsplit(v[0]).path.lstrip("/") for k, v in sets.items()},
         "total_seconds": round(time.monotonic() - started, 1),
+        # Other work on the machine slows every figure alike; ratios hold better than absolutes.
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "raw": results,
     }
     out = ROOT / "var" / "bench.json"
@@ -287,7 +289,9 @@ def main() -> int:
     out.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
     print()
     print(table(report))
-    print(f"\nwritten {out.relative_to(ROOT)} in {report['meta']['total_seconds']} s")
+    print(
+        f"\nwritten {out.relative_to(ROOT)} in {report['meta']['total_seconds']} s (load average {os.getloadavg()[0]:.1f})"
+    )
     return 0
 
 
