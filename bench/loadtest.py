@@ -76,7 +76,9 @@ def start_server(url: str, port: int, secrets: dict) -> subprocess.Popen:
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     cmd = [str(gunicorn), "config.wsgi:application", "--workers", "2", "--threads", "4"]
-    cmd += ["--bind", f"{HOST}:{port}", "--timeout", "60", "--log-level", "warning"]
+    # Keep-alive longer than a merchant's pause, as behind a proxy: otherwise
+    # the server drops idle connections and a client's next request races it.
+    cmd += ["--bind", f"{HOST}:{port}", "--timeout", "60", "--keep-alive", "75", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
