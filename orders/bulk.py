@@ -353,6 +353,11 @@ def _orders_postgres(ctx: BulkContext) -> None:
     ]
     with connection.cursor() as cur:
         raw = cur.cursor  # psycopg 3 cursor, for COPY
+        try:  # the staging rows stay in memory (only possible before this session's first temp table)
+            with transaction.atomic():
+                cur.execute("SET temp_buffers = '512MB'")
+        except DatabaseError:
+            pass
         cur.execute(
             "CREATE TEMP TABLE IF NOT EXISTS bulk_product (shop_idx int, k int, id bigint, shop_id bigint,"
             " name text, price numeric(12,2), PRIMARY KEY (shop_idx, k))"
@@ -412,7 +417,9 @@ def _orders_postgres(ctx: BulkContext) -> None:
             cur.execute("ANALYZE orders_order")
             cur.execute("ANALYZE orders_orderitem")
         else:  # hint bits and visibility map set once, as a live table has them
-            cur.execute("VACUUM (ANALYZE) orders_order, orders_orderitem, orders_orderevent")
+            cur.execute("VACUUM (ANALYZE) orders_order")
+            cur.execute("ANALYZE orders_orderitem")
+            cur.execute("ANALYZE orders_orderevent")
 
 
 def _orders_python(ctx: BulkContext) -> None:
