@@ -65,7 +65,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the workbench home page (config/admin_site.py).
+    "config.apps.BackofficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "axes",
+    "config",  # compile_catalogue command, templates
     "orders",
     "tickets",
     "penalties",
