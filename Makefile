@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell sha1sum requirements.txt | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate seed lint format bench loadtest clean
+.PHONY: run test venv catalogue messages migrate seed lint format bench loadtest clean
 
 venv: $(STAMP)
 
@@ -16,7 +16,16 @@ $(STAMP): requirements.txt
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
 	@rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-migrate: venv
+# zh-hans catalogue: .po (committed) → .mo (build output) with polib, no gettext needed.
+catalogue: venv
+	$(BIN)/python manage.py compile_catalogue
+
+# Developers only (needs GNU gettext): refresh locale/zh_Hans/LC_MESSAGES/django.po from the code.
+messages: venv
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file \
+	  --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'bench/*'
+
+migrate: venv catalogue
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -30,7 +39,7 @@ run: seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT) & \
 	wait
 
-test: venv
+test: venv catalogue
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
@@ -44,7 +53,7 @@ format: venv
 bench: venv
 	$(BIN)/python -m bench.run
 
-loadtest: venv
+loadtest: venv catalogue
 	$(BIN)/python -m bench.loadtest
 
 clean:

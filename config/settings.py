@@ -65,7 +65,8 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin with the workbench home page (config/admin_site.py).
+    "config.apps.BackofficeAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "axes",
+    "config",  # compile_catalogue command, templates
     "orders",
     "tickets",
     "penalties",
@@ -232,12 +234,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShopStatusEnum": "orders.models.Shop.Status",
+        "ProductStatusEnum": "orders.models.Product.Status",
+        "CancellationStatusEnum": "orders.models.CancellationRequest.Status",
+        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
+        "RefundStatusEnum": "orders.models.Refund.Status",
+        "RefundRouteEnum": "orders.models.Refund.Route",
+        "AfterSaleStatusEnum": "orders.models.AfterSale.Status",
+        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
+        "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
+        "ActorRoleEnum": "orders.models.Actor",
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "TicketOutcomeEnum": "tickets.models.Ticket.Outcome",
         "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
-        "OrderStatusEnum": "orders.models.Order.Status",
-        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
-        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
     },
 }
 
@@ -299,7 +309,34 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 540},
     },
+    "orders-purge-idempotency-keys": {
+        "task": "orders.purge_idempotency_keys",
+        "schedule": crontab(minute=17, hour=4),
+        "options": {"expires": 3600},
+    },
+    # Penalties (P1–P8, R1). Crontabs are in CELERY_TIMEZONE (Asia/Shanghai).
+    "penalties-judge-overdue-shipments": {
+        "task": "penalties.judge_overdue_shipments",
+        "schedule": 60.0 * int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),
+        "options": {"expires": 60 * int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5"))},
+    },
+    "penalties-run-deductions": {
+        "task": "penalties.run_deductions",
+        "schedule": crontab(hour=0, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
+    "penalties-auto-close-orders": {
+        "task": "penalties.auto_close_orders",
+        "schedule": crontab(hour=1, minute=0),
+        "options": {"expires": 6 * 3600},
+    },
+    "penalties-compute-ratings": {
+        "task": "penalties.compute_ratings",
+        "schedule": crontab(hour=1, minute=30),
+        "options": {"expires": 6 * 3600},
+    },
 }
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
 # F1: the refund gateway (orders/gateways.py). The sandbox fails every refund
 # when REFUND_SANDBOX_FAIL is on, or while the cache flag is set

@@ -274,7 +274,7 @@ class CancellationRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.reason} ({self.status})"
+        return f"{self.order.order_no} · {self.get_reason_display()} · {self.get_status_display()}"
 
 
 class Refund(models.Model):

@@ -38,6 +38,15 @@ def _no_axes_lockouts(settings):
     settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    """Tests read the English source strings: a request without
+    Accept-Language, and code run outside a request, get English here (the
+    product's default is zh-hans, see tests/workbench/test_i18n.py). A test
+    about Chinese sends ``Accept-Language: zh-CN`` or sets LANGUAGE_CODE."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"
