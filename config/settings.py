@@ -266,6 +266,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # X3: re-send export jobs left queued (broker outage); fail jobs whose worker died.
+    "exports-requeue-stale": {
+        "task": "orders.requeue_stale_exports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # X3: delete export files and records after EXPORT_TTL_DAYS.
+    "exports-expire": {
+        "task": "orders.expire_exports",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 1800},
+    },
 }
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------

@@ -403,3 +403,6 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)
