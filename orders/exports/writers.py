@@ -5,7 +5,7 @@ in memory: rows go from the database cursor to the file in chunks.
   psycopg 3's ``cursor.copy``: the database formats every value.
 - CSV elsewhere (SQLite) or when a column needs Python (a decrypted phone):
   ``values_list().iterator()`` + ``csv.writer``.
-- XLSX: the same iterator into openpyxl's write-only workbook.
+- XLSX: the same iterator into a streaming SpreadsheetML writer (``xlsx.py``).
 Both CSV paths write the same text (UTF-8 with BOM for Excel, ``\\n`` lines).
 """
 
@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
+from . import xlsx
 from .columns import copy_expression, py_value
 from .resources import ColumnResource
 
@@ -116,6 +117,13 @@ def _cell(value):
 
 
 def write_xlsx(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    """XLSX through the streaming SpreadsheetML writer (``xlsx.py``)."""
+    rows = _rows(resource, queryset, native=True)
+    return xlsx.write_rows(path, resource.headers, resource.columns, rows, progress, PROGRESS_EVERY)
+
+
+def write_xlsx_openpyxl(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    """The same with openpyxl's write-only workbook (kept for the benchmark: ~10× slower here)."""
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title="export")
     ws.append(resource.headers)
