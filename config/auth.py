@@ -48,3 +48,23 @@ class AuthTokenApi(APIView):
             raise DomainError("invalid_credentials", "Unable to log in with these credentials.", status=400)
         _instance, token = AuthToken.objects.create(user=user)
         return Response({"token": token}, status=status.HTTP_200_OK)
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """django-axes lock-out answer: the API's error shape under ``/api/``,
+    a plain page in the admin."""
+    from django.http import HttpResponse, JsonResponse
+
+    retry_after = 15 * 60
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"code": "locked_out", "detail": "Too many failed logins; try again later."}, status=429
+        )
+    else:
+        response = HttpResponse(
+            "Too many failed logins for this account from your address; try again in 15 minutes.",
+            status=429,
+            content_type="text/plain; charset=utf-8",
+        )
+    response["Retry-After"] = str(retry_after)
+    return response

@@ -166,6 +166,8 @@ AXES_COOLOFF_TIME = 0.25  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
 
 # --- i18n / time ------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -229,7 +231,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "ExportStatusEnum": "orders.exports.models.Export.Status",
+        "ExportFormatEnum": "orders.exports.models.Export.Format",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
@@ -266,6 +271,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # O4: shipped orders with no tracking update for 72 h.
+    "orders-flag-logistics-abnormal": {
+        "task": "orders.flag_logistics_abnormal",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    # F1: sweeper for refunds whose gateway task was lost (broker outage).
+    "orders-process-pending-refunds": {
+        "task": "orders.process_refunds",
+        "schedule": crontab(minute="*/10"),
+        "options": {"expires": 540},
+    },
     # X3: re-send export jobs left queued (broker outage); fail jobs whose worker died.
     "exports-requeue-stale": {
         "task": "orders.requeue_stale_exports",
@@ -279,6 +296,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 1800},
     },
 }
+
+# F1: the refund gateway (orders/gateways.py). The sandbox fails every refund
+# when REFUND_SANDBOX_FAIL is on, or while the cache flag is set
+# (orders.gateways.sandbox_fail(True)).
+REFUND_GATEWAY = os.environ.get("REFUND_GATEWAY", "orders.gateways.SandboxGateway")
+REFUND_SANDBOX_FAIL = env_bool("REFUND_SANDBOX_FAIL", False)
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {

@@ -10,7 +10,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import privacy
-from .models import Order
+from .models import AfterSale, CancellationRequest, Notification, Order, Product
+
+MAX_ID = 2**63 - 1  # a bigger id cannot exist (and would overflow the driver)
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -18,7 +20,7 @@ class OrderFilter(django_filters.FilterSet):
     substring, status, placed time range, shop, ship deadline within N hours,
     overdue, in after-sale. Every filter is backed by an index."""
 
-    shop = django_filters.NumberFilter(field_name="shop_id")
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
     order_no = django_filters.CharFilter(field_name="order_no", max_length=32)
     phone = django_filters.CharFilter(method="filter_phone", max_length=32)
     product = django_filters.CharFilter(field_name="product_names", lookup_expr="icontains", max_length=100)
@@ -47,3 +49,42 @@ class OrderFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         overdue = Q(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
+
+class ProductFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
+    status = django_filters.ChoiceFilter(choices=Product.Status.choices)
+
+    class Meta:
+        model = Product
+        fields: list[str] = []
+
+
+class AfterSaleFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
+    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
+    status = django_filters.ChoiceFilter(choices=AfterSale.Status.choices)
+    type = django_filters.ChoiceFilter(choices=AfterSale.Type.choices)
+
+    class Meta:
+        model = AfterSale
+        fields: list[str] = []
+
+
+class CancellationFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
+    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
+    status = django_filters.ChoiceFilter(choices=CancellationRequest.Status.choices)
+
+    class Meta:
+        model = CancellationRequest
+        fields: list[str] = []
+
+
+class NotificationFilter(django_filters.FilterSet):
+    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
+    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+
+    class Meta:
+        model = Notification
+        fields: list[str] = []

@@ -405,4 +405,38 @@ class Notification(models.Model):
         return self.title
 
 
+class IdempotencyKey(models.Model):
+    """A state-changing API call made with an ``Idempotency-Key`` header: the
+    first successful answer is stored and replayed for a retry with the same
+    key (see ``orders.idempotency``). Shared by every app's action views."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(_("key"), max_length=255)
+    method = models.CharField(_("method"), max_length=10)
+    path = models.CharField(_("path"), max_length=255)
+    fingerprint = models.CharField(_("request fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    response_body = models.JSONField(_("response body"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key", "method", "path"], name="idempotency_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} {self.key}"
+
+
+class AlternativeRouteRefund(Refund):
+    """The reviewers' queue of refunds whose original route failed (F1)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("refund waiting for an alternative route")
+        verbose_name_plural = _("refunds waiting for an alternative route")
+
+
 from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)

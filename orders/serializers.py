@@ -1,8 +1,18 @@
 """Output and input serializers of the orders API (shape only, no rules)."""
 
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from .models import Shop
+from . import privacy
+from .models import AfterSale, CancellationRequest, Notification, Order, OrderEvent, OrderItem, Product, Refund, Shop
+
+TEXT_MAX = 2000
+MAX_ID = 2**63 - 1
+MONEY_LIMIT = 10**10  # DecimalField(max_digits=12, decimal_places=2)
 
 
 class ShopSerializer(serializers.ModelSerializer):
@@ -12,3 +22,225 @@ class ShopSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shop
         fields = ["id", "name", "status", "deposit_balance", "rating"]
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Product
+        fields = ["id", "shop", "name", "sku", "price", "stock", "status"]
+
+
+class OrderItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = OrderItem
+        fields = ["product", "name", "quantity", "unit_price"]
+
+
+class OrderEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = OrderEvent
+        fields = ["kind", "actor", "actor_role", "from_status", "to_status", "note", "data", "created_at"]
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "cause", "amount", "route", "status", "created_at", "settled_at"]
+
+
+class CancellationSerializer(serializers.ModelSerializer):
+    order_no = serializers.CharField(source="order.order_no", read_only=True)
+
+    class Meta:
+        model = CancellationRequest
+        fields = [
+            "id",
+            "order_no",
+            "shop",
+            "reason",
+            "detail",
+            "status",
+            "requested_at",
+            "decided_at",
+            "decision_reason",
+        ]
+
+
+class AfterSaleSerializer(serializers.ModelSerializer):
+    order_no = serializers.CharField(source="order.order_no", read_only=True)
+
+    class Meta:
+        model = AfterSale
+        fields = [
+            "id",
+            "order_no",
+            "shop",
+            "type",
+            "reason",
+            "amount",
+            "description",
+            "status",
+            "created_at",
+            "decided_at",
+            "decision_note",
+        ]
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Notification
+        fields = ["id", "shop", "kind", "title", "body", "data", "created_at", "read_at"]
+
+
+class OrderListSerializer(serializers.ModelSerializer):
+    """One row of the order list (no timeline: that is the detail's)."""
+
+    buyer_phone = serializers.SerializerMethodField()
+    remaining_ship_seconds = serializers.SerializerMethodField()
+    items = OrderItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "order_no",
+            "shop",
+            "status",
+            "buyer_name",
+            "buyer_phone",
+            "placed_at",
+            "paid_at",
+            "ship_by",
+            "remaining_ship_seconds",
+            "shipped_at",
+            "carrier",
+            "tracking_no",
+            "in_after_sale",
+            "logistics_abnormal",
+            "total_amount",
+            "refunded_amount",
+            "items",
+        ]
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_buyer_phone(self, order: Order) -> str:
+        """O5: masked unless the caller holds ``orders.view_buyer_contact``."""
+        request = self.context.get("request")
+        return privacy.phone_for(getattr(request, "user", None), order)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_remaining_ship_seconds(self, order: Order) -> int | None:
+        """Seconds left before ``ship_by`` (negative when overdue); null once shipped."""
+        if order.status != Order.Status.AWAITING_SHIPMENT or order.ship_by is None:
+            return None
+        now = self.context.get("now") or timezone.now()
+        return int((order.ship_by - now).total_seconds())
+
+
+class OrderDetailSerializer(OrderListSerializer):
+    """The order page. Other apps extend it by subclassing (e.g. penalties
+    adds ``violations``) and the detail view picks up
+    ``OrderDetailApi.serializer_class``."""
+
+    cancellation = serializers.SerializerMethodField()
+    cancellations = CancellationSerializer(many=True, read_only=True)
+    refunds = RefundSerializer(many=True, read_only=True)
+    after_sales = AfterSaleSerializer(many=True, read_only=True)
+    events = OrderEventSerializer(many=True, read_only=True)
+
+    class Meta(OrderListSerializer.Meta):
+        fields = [
+            *OrderListSerializer.Meta.fields,
+            "address",
+            "completed_at",
+            "cancelled_at",
+            "closed_at",
+            "last_tracking_at",
+            "cancellation",
+            "cancellations",
+            "refunds",
+            "after_sales",
+            "events",
+        ]
+
+    @extend_schema_field(CancellationSerializer(allow_null=True))
+    def get_cancellation(self, order: Order):
+        """The latest cancellation request, if any."""
+        rows = list(order.cancellations.all())
+        if not rows:
+            return None
+        latest = max(rows, key=lambda c: (c.requested_at, c.pk))
+        return CancellationSerializer(latest, context=self.context).data
+
+
+# --- input --------------------------------------------------------------------
+
+
+class ShipInput(serializers.Serializer):
+    carrier = serializers.CharField(max_length=64)
+    tracking_no = serializers.CharField(max_length=64)
+
+
+class CorrectTrackingInput(ShipInput):
+    note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class CancelInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CancellationRequest.Reason.choices)
+    detail = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs):
+        if attrs["reason"] == CancellationRequest.Reason.OTHER and not attrs.get("detail", "").strip():
+            raise serializers.ValidationError({"detail": ["A reason of 'other' needs a detail."]})
+        return attrs
+
+
+class NoteInput(serializers.Serializer):
+    note = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=TEXT_MAX)
+
+
+class IntakeItemInput(serializers.Serializer):
+    product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    quantity = serializers.IntegerField(min_value=1, max_value=100_000)
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+
+
+class IntakeOrderInput(serializers.Serializer):
+    order_no = serializers.RegexField(r"^[0-9A-Za-z-]{6,32}$", required=False)
+    shop = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    buyer_name = serializers.CharField(max_length=100)
+    buyer_phone = serializers.RegexField(r"^\+?[0-9][0-9 ()-]{5,24}$", max_length=32)
+    address = serializers.CharField(max_length=500)
+    items = IntakeItemInput(many=True, allow_empty=False, max_length=100)
+    placed_at = serializers.DateTimeField(required=False)
+    paid_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        total = sum(item["unit_price"] * item["quantity"] for item in attrs["items"])
+        if total >= MONEY_LIMIT:
+            raise serializers.ValidationError({"items": ["The order total is too large."]})
+        if attrs.get("paid_at") and attrs.get("placed_at") and attrs["paid_at"] < attrs["placed_at"]:
+            raise serializers.ValidationError({"paid_at": ["paid_at is before placed_at."]})
+        return attrs
+
+
+class PayInput(serializers.Serializer):
+    paid_at = serializers.DateTimeField(required=False)
+
+
+class TrackingInput(serializers.Serializer):
+    event_at = serializers.DateTimeField()
+    description = serializers.CharField(max_length=500)
+
+
+class IntakeAfterSaleInput(serializers.Serializer):
+    order_no = serializers.CharField(max_length=32)
+    type = serializers.ChoiceField(choices=AfterSale.Type.choices)
+    reason = serializers.ChoiceField(choices=AfterSale.Reason.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")

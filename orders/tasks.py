@@ -22,3 +22,42 @@ def touch_shop(shop_id: int, name: str) -> None:
     from .models import Shop
 
     Shop.objects.filter(pk=shop_id).update(name=name)
+
+
+@shared_task(name="orders.process_refund", ignore_result=True)
+def process_refund(refund_id: int) -> dict:
+    """F1: send one pending refund to the gateway (a no-op when already handled)."""
+    from .services import refund_process
+
+    refund = refund_process(refund_id=refund_id, now=timezone.now())
+    summary = {"refund_id": refund.pk, "status": str(refund.status), "route": str(refund.route)}
+    logger.info("process_refund %s", summary)
+    return summary
+
+
+@shared_task(name="orders.process_refunds", ignore_result=True)
+def process_refunds(refund_ids: list[int] | None = None) -> dict:
+    """F1: send pending original-route refunds to the gateway in a batch
+    (``refund_ids``, or the oldest pending ones: a sweeper for lost messages)."""
+    from .services import refunds_process_pending
+
+    summary = refunds_process_pending(refund_ids=refund_ids, now=timezone.now())
+    logger.info("process_refunds %s", summary)
+    return summary
+
+
+@shared_task(name="orders.flag_logistics_abnormal", ignore_result=True)
+def flag_logistics_abnormal() -> dict:
+    """O4: flag shipped orders without a tracking update for 72 h."""
+    from .services import orders_flag_logistics_abnormal
+
+    return orders_flag_logistics_abnormal(now=timezone.now())
+
+
+@shared_task(name="orders.auto_close", ignore_result=True)
+def auto_close() -> dict:
+    """P7: close and refund orders not shipped 150 days after placement
+    (the penalties app owns the beat entry)."""
+    from .services import orders_auto_close
+
+    return orders_auto_close(now=timezone.now())

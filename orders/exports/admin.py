@@ -64,7 +64,7 @@ class BackgroundExportMixin(ExportMixin):
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         try:
             selection = services.admin_selection(kind=kind, query=query, user=request.user)
-            export, _created = services.export_request(
+            export = services.export_request(
                 user=request.user,
                 kind=kind,
                 fmt=fmt,

@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from config.api import IsMerchant
 from config.errors import DomainError
 
+from ..idempotency import idempotent
 from . import services
 from .models import Export
 from .selectors import exports_of
@@ -22,7 +23,7 @@ from .serializers import ExportCreateSerializer, ExportSerializer
 _ERROR = OpenApiResponse(description='{"code", "detail"}')
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False,
-    description="Retrying with the same key returns the first export instead of starting another.",
+    description="A retry with the same key replays the first answer instead of starting another export.",
 )  # fmt: skip
 
 
@@ -45,23 +46,20 @@ class ExportListCreateApi(generics.ListAPIView):
             429: OpenApiResponse(description="`export_rate_limited` (with `retry_after`, header Retry-After)"),
         },
     )
+    @idempotent
     def post(self, request, *args, **kwargs):
         data = ExportCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         kind = services.export_kind_get(data.validated_data["kind"])
         filters = data.validated_data.get("filters") or {}
         selection = services.export_selection(kind=kind, filters=filters, user=request.user)
-        key = (request.headers.get("Idempotency-Key") or "").strip()
-        if len(key) > 80:
-            raise DomainError("invalid", "Idempotency-Key is too long (80 characters at most).", status=400)
-        export, _created = services.export_request(
+        export = services.export_request(
             user=request.user,
             kind=kind,
             fmt=data.validated_data["format"],
             filters=filters,
             selection=selection,
             now=timezone.now(),
-            idempotency_key=key,
         )
         export.refresh_from_db()
         return Response(ExportSerializer(export, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

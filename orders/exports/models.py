@@ -35,7 +35,6 @@ class Export(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exports", verbose_name=_("created by")
     )
-    idempotency_key = models.CharField(_("idempotency key"), max_length=80, blank=True, default="")
     row_count = models.PositiveIntegerField(_("rows selected"), default=0)
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     file = models.CharField(_("file"), max_length=255, blank=True, default="")  # relative to MEDIA_ROOT
@@ -57,11 +56,6 @@ class Export(models.Model):
                 condition=Q(status__in=["queued", "running", "done", "failed", "expired"]), name="export_status_valid"
             ),
             models.CheckConstraint(condition=Q(format__in=["csv", "xlsx"]), name="export_format_valid"),
-            models.UniqueConstraint(
-                fields=["created_by", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="export_idempotency_key_unique",
-            ),
         ]
         indexes = [
             # X2: "this user's latest export" and the user's list, newest first.

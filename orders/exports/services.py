@@ -105,10 +105,9 @@ def export_request(
     selection: QuerySet,
     now: datetime,
     source: str = Export.Source.API,
-    idempotency_key: str = "",
-) -> tuple[Export, bool]:
-    """Rules X1–X3 / T4: record an export job and queue it. Returns
-    ``(export, created)``; a retried ``Idempotency-Key`` returns the first job.
+) -> Export:
+    """Rules X1–X3 / T4: record an export job and queue it (a retried
+    ``Idempotency-Key`` is answered by ``orders.idempotency`` around the view).
 
     X1: more than ``EXPORT_MAX_ROWS`` rows → 400 ``too_many_rows`` with the count.
     X2: another export by the same user within ``EXPORT_INTERVAL_SECONDS``
@@ -118,10 +117,6 @@ def export_request(
     """
     if fmt not in Export.Format.values:
         raise _invalid({"format": [_("Choose csv or xlsx.")]})
-    if idempotency_key:
-        previous = Export.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
-        if previous is not None:
-            return previous, False
     max_rows = rule("EXPORT_MAX_ROWS")
     count = selection.count()
     if count > max_rows:
@@ -136,10 +131,6 @@ def export_request(
     with transaction.atomic():
         # The user's row is the lock: every export request of this user waits here.
         get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
-        if idempotency_key:
-            previous = Export.objects.filter(created_by=user, idempotency_key=idempotency_key).first()
-            if previous is not None:
-                return previous, False
         last = (
             Export.objects.filter(created_by=user, created_at__gt=now - timedelta(seconds=interval))
             .exclude(status=Export.Status.FAILED)
@@ -160,7 +151,6 @@ def export_request(
             source=source,
             filters=filters,
             created_by=user,
-            idempotency_key=idempotency_key,
             row_count=count,
             created_at=now,
             enqueued_at=now,
@@ -168,7 +158,7 @@ def export_request(
         )
         transaction.on_commit(partial(export_enqueue, export_id=export.pk))
     logger.info("export %s queued: %s.%s, %s rows, user %s", export.pk, kind.name, fmt, count, user.pk)
-    return export, True
+    return export
 
 
 def export_enqueue(*, export_id: int) -> bool:

@@ -29,3 +29,10 @@ def notifications_bulk_create(rows: list[dict]) -> int:
     objs = [Notification(**row) for row in rows]
     created = Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
     return len(created)
+
+
+def notification_mark_read(*, notification: Notification, now) -> Notification:
+    """Mark read once (a second call keeps the first ``read_at``)."""
+    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+    notification.refresh_from_db(fields=["read_at"])
+    return notification

@@ -7,5 +7,5 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("api/v1/", include("config.urls")),
+    path("api/v1/", include("orders.exports.urls")),
 ]

@@ -25,6 +25,8 @@ class OrderExportAdmin(BackgroundExportMixin, admin.ModelAdmin):
 @pytest.fixture
 def order_admin(settings, monkeypatch):
     """The orders admin with the export mixin (the real one once it adopts it)."""
+    import config.urls  # noqa: F401  (the real admin URLs are built from the real OrderAdmin first)
+
     registered = admin.site._registry.get(Order)
     if not isinstance(registered, BackgroundExportMixin):
         monkeypatch.setitem(admin.site._registry, Order, OrderExportAdmin(Order, admin.site))

@@ -1,0 +1,579 @@
+"""Reviewer admin for orders (O2, O5, C3, F1).
+
+Money and status are read-only here: they change only through actions that
+call ``orders.services``. The order list is built for millions of rows: no
+full count, an estimated count for the unfiltered list, 100 rows in a
+constant number of queries, and a search box that routes what is typed to an
+index (order number → unique index, phone → keyed hash, anything else →
+product names, a trigram index on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.paginator import Paginator
+from django.db import connection
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from . import privacy, services
+from .errors import OrderError
+from .models import (
+    AfterSale,
+    AlternativeRouteRefund,
+    CancellationRequest,
+    Notification,
+    Order,
+    OrderEvent,
+    OrderItem,
+    Product,
+    Refund,
+    Shop,
+    ShopMembership,
+)
+
+ORDER_NO_RE = re.compile(r"^\d{15,32}$")  # 19 digits in practice; never phone-shaped
+PHONE_SEARCH_RE = re.compile(r"^\+?\d{6,14}$")
+
+
+def search_route(term: str) -> tuple[str, Q]:
+    """Route an admin search term to an indexed lookup: (route name, filter)."""
+    term = term.strip()
+    compact = privacy.normalize_phone(term)
+    if ORDER_NO_RE.match(term):
+        return "order_no", Q(order_no=term)
+    if PHONE_SEARCH_RE.match(compact):
+        return "phone", Q(buyer_phone_hash=privacy.phone_hash(compact))
+    # Intake may send alphanumeric order numbers: an exact hit on the unique
+    # index, or a product-name substring (trigram GIN on UPPER(product_names)).
+    return "product", Q(order_no=term) | Q(product_names__icontains=term)
+
+
+class EstimatedCountPaginator(Paginator):
+    """The unfiltered list counts from PostgreSQL's statistics (reltuples)
+    instead of scanning millions of rows; a filtered list counts exactly
+    (its filters are indexed). SQLite always counts."""
+
+    @cached_property
+    def count(self) -> int:
+        query = getattr(self.object_list, "query", None)
+        if connection.vendor == "postgresql" and query is not None and not query.where:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [self.object_list.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] and row[0] > 0:
+                return int(row[0])
+        return super().count
+
+
+# --- list filters ----------------------------------------------------------------
+
+
+class ShopAutocompleteFilter(admin.SimpleListFilter):
+    """Filter by shop with the admin's autocomplete (thousands of shops)."""
+
+    title = _("shop")
+    parameter_name = "shop__id__exact"
+    template = "admin/orders/shop_autocomplete_filter.html"
+
+    def __init__(self, request, params, model, model_admin):
+        super().__init__(request, params, model, model_admin)
+        self.model_name = model._meta.model_name
+        self.autocomplete_url = reverse("admin:autocomplete")
+        value = self.value()
+        self.selected = Shop.objects.filter(pk=value).first() if value and value.isdigit() else None
+
+    def lookups(self, request, model_admin):
+        return [("", gettext("All"))]
+
+    def choices(self, changelist):
+        self.clear_url = changelist.get_query_string(remove=[self.parameter_name])
+        yield {
+            "selected": self.value() is None,
+            "query_string": self.clear_url,
+            "display": gettext("All"),
+        }
+
+    def has_output(self) -> bool:
+        return True
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(shop_id=int(value))
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue (past ship by, not shipped)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
+        return queryset
+
+
+class ShipDueFilter(admin.SimpleListFilter):
+    title = _("ship deadline")
+    parameter_name = "ship_due"
+
+    def lookups(self, request, model_admin):
+        return [("24h", _("Within the next 24 h"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "24h":
+            now = timezone.now()
+            return queryset.filter(
+                status=Order.Status.AWAITING_SHIPMENT, ship_by__gte=now, ship_by__lt=now + timedelta(hours=24)
+            )
+        return queryset
+
+
+# --- read-only inlines ---------------------------------------------------------------
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class OrderItemInline(ReadOnlyInline):
+    model = OrderItem
+    fields = ["product", "name", "unit_price", "quantity"]
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fields = ["created_at", "kind", "actor", "actor_role", "from_status", "to_status", "note", "data"]
+    ordering = ["created_at", "id"]
+
+
+class RefundInline(ReadOnlyInline):
+    model = Refund
+    fields = ["cause", "amount", "route", "status", "attempts", "last_error", "created_at", "settled_at"]
+
+
+class CancellationInline(ReadOnlyInline):
+    model = CancellationRequest
+    fields = [
+        "reason",
+        "detail",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
+
+
+class AfterSaleInline(ReadOnlyInline):
+    model = AfterSale
+    fields = ["type", "reason", "amount", "status", "created_at", "decided_at", "decision_note"]
+
+
+# --- orders --------------------------------------------------------------------------------
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = [
+        "order_no",
+        "shop",
+        "status",
+        "buyer_name",
+        "buyer_phone",
+        "total_amount",
+        "placed_at",
+        "ship_by",
+        "in_after_sale",
+        "logistics_abnormal",
+    ]
+    list_select_related = ["shop"]
+    list_per_page = 100
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    search_fields = ["=order_no"]  # shows the box; get_search_results routes the term
+    search_help_text = _("Order number, buyer phone, or part of a product name.")
+    list_filter = [
+        "status",
+        ShopAutocompleteFilter,
+        ("placed_at", admin.DateFieldListFilter),
+        OverdueFilter,
+        ShipDueFilter,
+        "in_after_sale",
+        "logistics_abnormal",
+    ]
+    ordering = ["-placed_at", "-id"]
+    date_hierarchy = None
+    inlines = [OrderItemInline, CancellationInline, RefundInline, AfterSaleInline, OrderEventInline]
+    fieldsets = [
+        (None, {"fields": ["order_no", "shop", "status", "placed_at", "paid_at", "ship_by"]}),
+        (_("Buyer"), {"fields": ["buyer_name", "buyer_phone", "address"]}),
+        (_("Money"), {"fields": ["total_amount", "refunded_amount"]}),
+        (
+            _("Fulfilment"),
+            {
+                "fields": [
+                    "carrier",
+                    "tracking_no",
+                    "shipped_at",
+                    "last_tracking_at",
+                    "logistics_abnormal",
+                    "in_after_sale",
+                    "completed_at",
+                    "cancelled_at",
+                    "closed_at",
+                ]
+            },
+        ),
+    ]
+
+    class Media:
+        css = {"all": ["admin/css/vendor/select2/select2.css", "admin/css/autocomplete.css"]}
+        js = [
+            "admin/js/vendor/jquery/jquery.js",
+            "admin/js/vendor/select2/select2.full.js",
+            "admin/js/jquery.init.js",
+            "admin/js/autocomplete.js",
+            "orders/shop_filter.js",
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f for _name, opts in self.get_fieldsets(request, obj) for f in opts["fields"]]
+
+    # O5: the full number only for holders of orders.view_buyer_contact. The
+    # choice is made per request by swapping the column name (the admin
+    # instance is shared between requests, so it must hold no per-user state).
+    def _phone_field(self, request) -> str:
+        return "buyer_phone_full" if privacy.can_view_contact(request.user) else "buyer_phone"
+
+    def get_list_display(self, request):
+        phone = self._phone_field(request)
+        return [phone if name == "buyer_phone" else name for name in self.list_display]
+
+    def get_fieldsets(self, request, obj=None):
+        phone = self._phone_field(request)
+        return [
+            (title, {**opts, "fields": [phone if f == "buyer_phone" else f for f in opts["fields"]]})
+            for title, opts in self.fieldsets
+        ]
+
+    @admin.display(description=_("buyer phone"))
+    def buyer_phone(self, obj: Order) -> str:
+        return obj.buyer_phone_masked
+
+    @admin.display(description=_("buyer phone"))
+    def buyer_phone_full(self, obj: Order) -> str:
+        return privacy.decrypt_phone(obj.buyer_phone_encrypted)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        _route, condition = search_route(search_term)
+        return queryset.filter(condition), False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- cancellation review queue (C3) --------------------------------------------------------
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)
+
+
+def _confirm(modeladmin, request, queryset, *, action, title, intro, button, form=None):
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "opts": modeladmin.model._meta,
+        "title": title,
+        "intro": intro,
+        "button": button,
+        "objects": list(queryset),
+        "action": action,
+        "form": form,
+    }
+    return TemplateResponse(request, "admin/orders/confirm_action.html", context)
+
+
+def _run(modeladmin, request, rows, call) -> None:
+    """Call a service per row; report successes and each refusal."""
+    done = 0
+    for row in rows:
+        try:
+            call(row)
+            done += 1
+        except OrderError as exc:
+            modeladmin.message_user(request, f"{row}: {exc.detail} ({exc.code})", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, gettext("%(n)d done.") % {"n": done}, messages.SUCCESS)
+
+
+@admin.register(CancellationRequest)
+class CancellationRequestAdmin(admin.ModelAdmin):
+    list_display = ["order", "shop", "reason", "detail", "status", "requested_by", "requested_at", "decided_at"]
+    list_filter = ["status", "reason"]
+    list_select_related = ["order", "shop", "requested_by"]
+    search_fields = ["=order__order_no"]
+    list_per_page = 100
+    show_full_result_count = False
+    ordering = ["-requested_at"]
+    actions = ["approve", "reject"]
+    readonly_fields = [
+        "order",
+        "shop",
+        "reason",
+        "detail",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_reason",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("orders.review_cancellation")
+
+    @admin.action(description=_("Approve: cancel the order and refund in full"), permissions=["review"])
+    def approve(self, request, queryset):
+        if request.POST.get("confirm") != "yes":
+            return _confirm(
+                self,
+                request,
+                queryset,
+                action="approve",
+                title=gettext("Approve cancellations"),
+                intro=gettext("These orders will be cancelled and refunded in full to the original payment route."),
+                button=gettext("Yes, approve"),
+            )
+        now = timezone.now()
+        _run(self, request, queryset, lambda c: services.cancellation_approve(cancellation=c, by=request.user, now=now))
+        return None
+
+    @admin.action(description=_("Reject (asks for a reason)"), permissions=["review"])
+    def reject(self, request, queryset):
+        form = ReasonForm(request.POST if request.POST.get("confirm") == "yes" else None)
+        if not form.is_bound or not form.is_valid():
+            return _confirm(
+                self,
+                request,
+                queryset,
+                action="reject",
+                title=gettext("Reject cancellations"),
+                intro=gettext("The orders stay as they are; the merchant is told the reason."),
+                button=gettext("Reject"),
+                form=form,
+            )
+        now = timezone.now()
+        reason = form.cleaned_data["reason"]
+        _run(
+            self,
+            request,
+            queryset,
+            lambda c: services.cancellation_reject(cancellation=c, reason=reason, by=request.user, now=now),
+        )
+        return None
+
+
+# --- refunds (F1) ---------------------------------------------------------------------------
+
+
+class RefundAdminBase(admin.ModelAdmin):
+    list_display = ["cause", "order", "shop", "amount", "route", "status", "attempts", "last_error", "created_at"]
+    list_select_related = ["order", "shop"]
+    search_fields = ["=cause", "=order__order_no"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = [
+        "order",
+        "shop",
+        "cause",
+        "amount",
+        "route",
+        "status",
+        "attempts",
+        "gateway_ref",
+        "last_error",
+        "created_at",
+        "settled_at",
+        "settled_by",
+        "settlement_note",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(RefundAdminBase):
+    list_filter = ["route", "status"]
+    ordering = ["-created_at"]
+
+
+@admin.register(AlternativeRouteRefund)
+class AlternativeRouteRefundAdmin(RefundAdminBase):
+    """F1: refunds the original route refused, oldest first, until settled."""
+
+    ordering = ["created_at"]
+    actions = ["mark_settled"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(route=Refund.Route.ALTERNATIVE, status=Refund.Status.PENDING)
+
+    def has_settle_permission(self, request) -> bool:
+        return request.user.has_perm("orders.settle_refund")
+
+    @admin.action(description=_("Mark settled (paid on an alternative route)"), permissions=["settle"])
+    def mark_settled(self, request, queryset):
+        form = NoteForm(request.POST if request.POST.get("confirm") == "yes" else None)
+        if not form.is_bound or not form.is_valid():
+            return _confirm(
+                self,
+                request,
+                queryset,
+                action="mark_settled",
+                title=gettext("Mark refunds settled"),
+                intro=gettext("Confirm that these refunds were paid to the buyer on another route."),
+                button=gettext("Mark settled"),
+                form=form,
+            )
+        now = timezone.now()
+        note = form.cleaned_data["note"]
+        _run(
+            self,
+            request,
+            queryset,
+            lambda r: services.refund_settle_alternative(refund=r, by=request.user, note=note, now=now),
+        )
+        return None
+
+
+# --- shops, products, after-sales, notifications ------------------------------------------------
+
+
+class MembershipInline(admin.TabularInline):
+    model = ShopMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "deposit_balance", "rating_score", "ship_hours", "daily_cancel_cap"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = ["status", "deposit_balance", "rating_score", "created_at"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["name", "sku", "shop", "price", "stock", "status"]
+    list_filter = ["status"]
+    list_select_related = ["shop"]
+    search_fields = ["name", "=sku"]
+    autocomplete_fields = ["shop"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = ["status"]
+
+
+@admin.register(AfterSale)
+class AfterSaleAdmin(admin.ModelAdmin):
+    list_display = ["order", "shop", "type", "reason", "amount", "status", "created_at", "decided_at"]
+    list_filter = ["status", "type", "reason"]
+    list_select_related = ["order", "shop"]
+    search_fields = ["=order__order_no"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = [
+        "order",
+        "shop",
+        "type",
+        "reason",
+        "amount",
+        "description",
+        "status",
+        "created_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["title", "shop", "kind", "created_at", "read_at"]
+    list_filter = ["kind"]
+    list_select_related = ["shop"]
+    list_per_page = 100
+    show_full_result_count = False
+    readonly_fields = ["shop", "kind", "title", "body", "data", "dedupe_key", "created_at", "read_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,246 @@
+"""Refunds (F1, F2) and the P7 auto-close batch.
+
+F2 is a database fact: ``Refund.cause`` is unique, so a second call, a retry
+or a racing worker finds the existing refund and never pays twice.
+F1: the gateway is called once per refund; a failure moves the refund to the
+alternative route (a reviewer queue), never into an endless retry loop.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from ..errors import OrderError
+from ..models import Actor, Order, OrderEvent, Refund
+from ..policy import rule
+from .events import order_event_record
+from .notifications import notification_create
+
+logger = logging.getLogger(__name__)
+S = Order.Status
+AUTO_CLOSE_CHUNK = 5000
+
+
+def _queue_processing(refund_ids: list[int]) -> None:
+    from ..tasks import process_refund, process_refunds
+
+    if len(refund_ids) == 1:
+        transaction.on_commit(lambda: process_refund.delay(refund_ids[0]))
+    elif refund_ids:
+        transaction.on_commit(lambda: process_refunds.delay(refund_ids))
+
+
+@transaction.atomic
+def refund_issue(*, order: Order, cause: str, amount: Decimal, by=None, now: datetime) -> Refund:
+    """Rules F1/F2: issue the refund for ``cause`` once, to the original route.
+
+    Increments ``order.refunded_amount``; a fully refunded order that is not
+    cancelled is closed (O1). The gateway is called after commit
+    (task ``orders.process_refund``)."""
+    amount = Decimal(amount).quantize(Decimal("0.01"))
+    if amount <= 0:
+        raise OrderError("invalid_amount", _("A refund amount must be positive."), status=400)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    # Read under the order lock: a racing worker that got here first has committed.
+    existing = Refund.objects.filter(cause=cause).first()
+    if existing is not None:
+        return existing
+    remaining = order.total_amount - order.refunded_amount
+    if amount > remaining:
+        raise OrderError(
+            "refund_exceeds_total", _("The refund exceeds what is left to refund (%(left)s).") % {"left": remaining}
+        )
+    try:
+        with transaction.atomic():
+            refund = Refund.objects.create(
+                order=order, shop_id=order.shop_id, cause=cause, amount=amount, created_at=now
+            )
+    except IntegrityError:
+        return Refund.objects.get(cause=cause)
+    order.refunded_amount += amount
+    fields = ["refunded_amount", "updated_at"]
+    before = order.status
+    if order.refunded_amount >= order.total_amount and order.status not in (S.CANCELLED, S.CLOSED):
+        order.status = S.CLOSED
+        order.closed_at = now
+        fields += ["status", "closed_at"]
+    order.save(update_fields=fields)
+    order_event_record(
+        order=order,
+        kind="refund_issued",
+        by=by,
+        now=now,
+        from_status=before if before != order.status else "",
+        to_status=order.status if before != order.status else "",
+        data={"refund_id": refund.pk, "cause": cause, "amount": str(amount)},
+    )
+    _queue_processing([refund.pk])
+    return refund
+
+
+def refund_process(*, refund_id: int, now: datetime, gateway=None) -> Refund:
+    """Rule F1: send a pending original-route refund to the gateway, once.
+
+    Success → ``succeeded``. Failure → route ``alternative``, still
+    ``pending``: it waits in the reviewer queue and the merchant is told.
+    Anything else (already paid, already moved) is left as it is."""
+    from ..gateways import GatewayError, get_gateway
+
+    gateway = gateway or get_gateway()
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("order").get(pk=refund_id)
+        if refund.status != Refund.Status.PENDING or refund.route != Refund.Route.ORIGINAL:
+            return refund
+        refund.attempts += 1
+        try:
+            ref = gateway.refund(idempotency_key=refund.cause, order_no=refund.order.order_no, amount=refund.amount)
+        except GatewayError as exc:
+            refund.route = Refund.Route.ALTERNATIVE
+            refund.last_error = str(exc)[:1000]
+            refund.save(update_fields=["attempts", "route", "last_error"])
+            order_event_record(
+                order=refund.order,
+                kind="refund_failed",
+                now=now,
+                note=refund.last_error,
+                data={"refund_id": refund.pk, "route": Refund.Route.ALTERNATIVE},
+                actor_role=Actor.SYSTEM,
+            )
+            notification_create(
+                shop=refund.shop_id,
+                kind="refund_alternative_route",
+                title=_("Refund for order %(no)s moved to an alternative route") % {"no": refund.order.order_no},
+                body=_(
+                    "The original payment route refused the refund of %(amount)s; the platform will pay it another way."
+                )
+                % {"amount": refund.amount},
+                data={"order_no": refund.order.order_no, "refund_id": refund.pk},
+                dedupe_key=f"refund_alternative:{refund.pk}",
+            )
+            return refund
+        refund.status = Refund.Status.SUCCEEDED
+        refund.gateway_ref = ref[:64]
+        refund.settled_at = now
+        refund.save(update_fields=["attempts", "status", "gateway_ref", "settled_at"])
+        order_event_record(
+            order=refund.order,
+            kind="refund_succeeded",
+            now=now,
+            data={"refund_id": refund.pk, "gateway_ref": refund.gateway_ref},
+            actor_role=Actor.SYSTEM,
+        )
+    return refund
+
+
+@transaction.atomic
+def refund_settle_alternative(*, refund: Refund, by, note: str = "", now: datetime) -> Refund:
+    """Rule F1: a reviewer records that an alternative-route refund was paid."""
+    refund = Refund.objects.select_for_update().select_related("order").get(pk=refund.pk)
+    if refund.route != Refund.Route.ALTERNATIVE or refund.status != Refund.Status.PENDING:
+        raise OrderError("refund_not_in_alternative_queue", _("This refund is not waiting for an alternative route."))
+    refund.status = Refund.Status.SUCCEEDED
+    refund.settled_at = now
+    refund.settled_by = by
+    refund.settlement_note = note or ""
+    refund.save(update_fields=["status", "settled_at", "settled_by", "settlement_note"])
+    order_event_record(
+        order=refund.order,
+        kind="refund_settled",
+        by=by,
+        now=now,
+        note=refund.settlement_note,
+        data={"refund_id": refund.pk, "route": Refund.Route.ALTERNATIVE},
+    )
+    return refund
+
+
+def refunds_process_pending(*, refund_ids: list[int] | None = None, now: datetime, limit: int = 1000) -> dict:
+    """Send pending original-route refunds to the gateway (``refund_ids`` or
+    the oldest ``limit``), each in its own transaction."""
+    qs = Refund.objects.filter(status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL)
+    if refund_ids is not None:
+        qs = qs.filter(pk__in=refund_ids)
+    ids = list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
+    summary = {"processed": 0, "succeeded": 0, "alternative": 0}
+    for refund_id in ids:
+        refund = refund_process(refund_id=refund_id, now=now)
+        summary["processed"] += 1
+        if refund.status == Refund.Status.SUCCEEDED:
+            summary["succeeded"] += 1
+        elif refund.route == Refund.Route.ALTERNATIVE:
+            summary["alternative"] += 1
+    return summary
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
+    """Rule P7: orders placed ``AUTO_CLOSE_DAYS`` ago or more, paid but not
+    shipped and not fully refunded, are closed and fully refunded (F1).
+
+    Set-based, in chunks: lock a chunk of ids (SKIP LOCKED on PostgreSQL, so
+    two workers share the work), INSERT … SELECT the refunds with cause
+    ``auto_close:<order_id>`` (ON CONFLICT DO NOTHING: F2), a conditional
+    UPDATE of the orders, INSERT … SELECT of the events; the new refunds go to
+    the gateway after commit, in batches."""
+    cutoff = now - timedelta(days=rule("AUTO_CLOSE_DAYS"))
+    eligible = Order.objects.filter(status=S.AWAITING_SHIPMENT, placed_at__lte=cutoff)
+    summary = {"closed": 0, "refunds": 0}
+    refund_t, order_t, event_t = _table(Refund), _table(Order), _table(OrderEvent)
+    while True:
+        with transaction.atomic():
+            qs = eligible.order_by("pk")
+            if connection.vendor == "postgresql":
+                qs = qs.select_for_update(skip_locked=True)
+            ids = list(qs.values_list("pk", flat=True)[:chunk])
+            if not ids:
+                break
+            marks = ", ".join(["%s"] * len(ids))
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"INSERT INTO {refund_t} (order_id, shop_id, cause, amount, route, status, attempts, gateway_ref,"
+                    f" last_error, created_at, settlement_note)"
+                    f" SELECT o.id, o.shop_id, 'auto_close:' || CAST(o.id AS VARCHAR(20)),"
+                    f" o.total_amount - o.refunded_amount, 'original', 'pending', 0, '', '', %s, ''"
+                    f" FROM {order_t} o WHERE o.id IN ({marks}) AND o.status = 'awaiting_shipment'"
+                    f" AND o.total_amount > o.refunded_amount"
+                    f" ON CONFLICT (cause) DO NOTHING",
+                    [now, *ids],
+                )
+                summary["refunds"] += max(cur.rowcount, 0)
+                cur.execute(
+                    f"INSERT INTO {event_t} (order_id, kind, actor_id, actor_role, from_status, to_status, note,"
+                    f" data, created_at)"
+                    f" SELECT o.id, 'auto_closed', NULL, 'system', 'awaiting_shipment', 'closed', %s, '{{}}', %s"
+                    f" FROM {order_t} o WHERE o.id IN ({marks}) AND o.status = 'awaiting_shipment'",
+                    [
+                        _("Not shipped within %(days)s days: closed and refunded (P7).")
+                        % {"days": rule("AUTO_CLOSE_DAYS")},
+                        now,
+                        *ids,
+                    ],
+                )
+            closed = Order.objects.filter(pk__in=ids, status=S.AWAITING_SHIPMENT).update(
+                status=S.CLOSED, closed_at=now, refunded_amount=F("total_amount"), updated_at=now
+            )
+            summary["closed"] += closed
+            new_refunds = list(
+                Refund.objects.filter(
+                    cause__in=[f"auto_close:{pk}" for pk in ids],
+                    status=Refund.Status.PENDING,
+                    route=Refund.Route.ORIGINAL,
+                ).values_list("pk", flat=True)
+            )
+            _queue_processing(new_refunds)
+        if len(ids) < chunk:
+            break
+    logger.info("orders_auto_close %s", summary)
+    return summary

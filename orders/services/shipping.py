@@ -1,0 +1,181 @@
+"""Shipping, tracking and completion (O3, O4)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from ..errors import OrderError
+from ..models import CancellationRequest, Order, OrderEvent
+from ..policy import rule
+from ..transitions import require_status
+from .events import order_event_record
+from .notifications import notifications_bulk_create
+
+logger = logging.getLogger(__name__)
+S = Order.Status
+LOGISTICS_CHUNK = 5000
+
+
+def _clean(carrier: str, tracking_no: str) -> tuple[str, str]:
+    carrier, tracking_no = (carrier or "").strip(), (tracking_no or "").strip()
+    if not carrier:
+        raise OrderError("carrier_required", _("A carrier is required."), status=400)
+    if not tracking_no:
+        raise OrderError("tracking_no_required", _("A tracking number is required."), status=400)
+    return carrier, tracking_no
+
+
+@transaction.atomic
+def order_ship(*, order: Order, carrier: str, tracking_no: str, by, now: datetime) -> Order:
+    """Rule O3: ship with a carrier and tracking number. Refused when not paid
+    (``not_paid``), already shipped (``already_shipped``), cancelled or closed
+    (``order_cancelled`` / ``order_closed``), or while a cancellation request
+    waits for review (``cancellation_pending``)."""
+    carrier, tracking_no = _clean(carrier, tracking_no)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    require_status(order, S.AWAITING_SHIPMENT)
+    if CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING_REVIEW).exists():
+        raise OrderError("cancellation_pending", _("A cancellation request for this order waits for review."))
+    order.status = S.SHIPPED
+    order.carrier = carrier
+    order.tracking_no = tracking_no
+    order.shipped_at = now
+    order.last_tracking_at = now  # O4 counts 72 h from shipping until the first carrier update
+    order.save(update_fields=["status", "carrier", "tracking_no", "shipped_at", "last_tracking_at", "updated_at"])
+    order_event_record(
+        order=order,
+        kind="shipped",
+        by=by,
+        now=now,
+        from_status=S.AWAITING_SHIPMENT,
+        to_status=S.SHIPPED,
+        data={"carrier": carrier, "tracking_no": tracking_no},
+    )
+    return order
+
+
+@transaction.atomic
+def order_tracking_correct(*, order: Order, carrier: str, tracking_no: str, by, now: datetime, note: str = "") -> Order:
+    """Rule O3: correcting the tracking number of a shipped order is its own,
+    logged action (before → after in the event)."""
+    carrier, tracking_no = _clean(carrier, tracking_no)
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != S.SHIPPED:
+        raise OrderError("not_shipped", _("Only a shipped order's tracking number can be corrected."))
+    before = {"carrier": order.carrier, "tracking_no": order.tracking_no}
+    order.carrier, order.tracking_no = carrier, tracking_no
+    order.save(update_fields=["carrier", "tracking_no", "updated_at"])
+    order_event_record(
+        order=order,
+        kind="tracking_corrected",
+        by=by,
+        now=now,
+        note=note,
+        data={"before": before, "after": {"carrier": carrier, "tracking_no": tracking_no}},
+    )
+    return order
+
+
+@transaction.atomic
+def order_tracking_update(*, order: Order, event_at: datetime, description: str, by=None, now: datetime) -> Order:
+    """Rule O4: a carrier's tracking update; clears ``logistics_abnormal``."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status not in (S.SHIPPED, S.COMPLETED):
+        raise OrderError("not_shipped", _("The order is not shipped."))
+    fields = ["updated_at"]
+    if order.last_tracking_at is None or event_at > order.last_tracking_at:
+        order.last_tracking_at = event_at
+        fields.append("last_tracking_at")
+    was_abnormal = order.logistics_abnormal
+    if was_abnormal:
+        order.logistics_abnormal = False
+        fields.append("logistics_abnormal")
+    order.save(update_fields=fields)
+    order_event_record(
+        order=order,
+        kind="tracking_update",
+        by=by,
+        now=now,
+        note=description,
+        data={"event_at": event_at.isoformat(), "cleared_abnormal": was_abnormal},
+    )
+    return order
+
+
+@transaction.atomic
+def order_complete(*, order: Order, by=None, now: datetime) -> Order:
+    """O1: shipped → completed (the buyer confirmed receipt)."""
+    order = Order.objects.select_for_update().get(pk=order.pk)
+    if order.status != S.SHIPPED:
+        raise OrderError("not_shipped", _("Only a shipped order can be completed."))
+    order.status = S.COMPLETED
+    order.completed_at = now
+    order.save(update_fields=["status", "completed_at", "updated_at"])
+    order_event_record(order=order, kind="completed", by=by, now=now, from_status=S.SHIPPED, to_status=S.COMPLETED)
+    return order
+
+
+def orders_flag_logistics_abnormal(*, now: datetime, chunk: int = LOGISTICS_CHUNK) -> dict:
+    """Rule O4: shipped orders without a tracking update for
+    ``LOGISTICS_ABNORMAL_HOURS`` are flagged, set-based (a conditional UPDATE
+    per chunk, events INSERT … SELECT, one notification per shop per run)."""
+    cutoff = now - timedelta(hours=rule("LOGISTICS_ABNORMAL_HOURS"))
+    stale = Q(last_tracking_at__lt=cutoff) | Q(last_tracking_at__isnull=True, shipped_at__lt=cutoff)
+    eligible = Order.objects.filter(stale, status=S.SHIPPED, logistics_abnormal=False)
+    event_t = connection.ops.quote_name(OrderEvent._meta.db_table)
+    order_t = connection.ops.quote_name(Order._meta.db_table)
+    flagged = 0
+    per_shop: dict[int, int] = {}
+    while True:
+        with transaction.atomic():
+            qs = eligible.order_by("pk")
+            if connection.vendor == "postgresql":
+                qs = qs.select_for_update(skip_locked=True)
+            ids = list(qs.values_list("pk", flat=True)[:chunk])
+            if not ids:
+                break
+            n = Order.objects.filter(pk__in=ids, status=S.SHIPPED, logistics_abnormal=False).update(
+                logistics_abnormal=True, updated_at=now
+            )
+            flagged += n
+            marks = ", ".join(["%s"] * len(ids))
+            with connection.cursor() as cur:
+                cur.execute(
+                    f"INSERT INTO {event_t} (order_id, kind, actor_id, actor_role, from_status, to_status, note,"
+                    f" data, created_at) SELECT o.id, 'logistics_abnormal', NULL, 'system', '', '', %s, '{{}}', %s"
+                    f" FROM {order_t} o WHERE o.id IN ({marks})",
+                    [
+                        _("No tracking update for %(h)s hours (O4).") % {"h": rule("LOGISTICS_ABNORMAL_HOURS")},
+                        now,
+                        *ids,
+                    ],
+                )
+            for row in Order.objects.filter(pk__in=ids).values("shop_id").annotate(n=Count("id")):
+                per_shop[row["shop_id"]] = per_shop.get(row["shop_id"], 0) + row["n"]
+        if len(ids) < chunk:
+            break
+    if per_shop:
+        stamp = now.strftime("%Y%m%d%H%M%S")
+        notifications_bulk_create(
+            [
+                {
+                    "shop_id": shop_id,
+                    "kind": "logistics_abnormal",
+                    "title": _("%(n)s shipped orders have had no tracking update for %(h)s hours")
+                    % {"n": n, "h": rule("LOGISTICS_ABNORMAL_HOURS")},
+                    "body": _("Filter your orders by logistics abnormal and chase the carrier."),
+                    "data": {"count": n},
+                    "dedupe_key": f"logistics_abnormal:{shop_id}:{stamp}",
+                    "created_at": now,
+                }
+                for shop_id, n in per_shop.items()
+            ]
+        )
+    summary = {"flagged": flagged, "shops": len(per_shop)}
+    logger.info("orders_flag_logistics_abnormal %s", summary)
+    return summary
