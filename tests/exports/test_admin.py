@@ -16,29 +16,37 @@ from orders.models import Order
 from .conftest import read_file
 
 
-class OrderExportAdmin(BackgroundExportMixin, admin.ModelAdmin):
-    export_kind = "orders"
-    list_filter = ["status", "shop"]
-    search_fields = ["=order_no"]
+def _with_export(model, kind: str):
+    """The registered ModelAdmin adopting the mixin in one line, as the real
+    admins do once wired (kept as is when it already has it)."""
+    registered = admin.site._registry[model]
+    if isinstance(registered, BackgroundExportMixin):
+        return registered
+    cls = type(f"Export{type(registered).__name__}", (BackgroundExportMixin, type(registered)), {"export_kind": kind})
+    return cls(model, admin.site)
 
 
 @pytest.fixture
 def order_admin(settings, monkeypatch):
-    """The orders admin with the export mixin (the real one once it adopts it)."""
-    import config.urls  # noqa: F401  (the real admin URLs are built from the real OrderAdmin first)
+    """The orders and tickets admins with the export mixin, on a URLconf built after."""
+    import config.urls  # noqa: F401  (the real admin URLs are built from the real admins first)
+    from tickets.models import Ticket
 
-    registered = admin.site._registry.get(Order)
-    if not isinstance(registered, BackgroundExportMixin):
-        monkeypatch.setitem(admin.site._registry, Order, OrderExportAdmin(Order, admin.site))
-        sys.modules.pop("tests.exports.admin_urls", None)
-        settings.ROOT_URLCONF = "tests.exports.admin_urls"
-        clear_url_caches()
+    monkeypatch.setitem(admin.site._registry, Order, _with_export(Order, "orders"))
+    monkeypatch.setitem(admin.site._registry, Ticket, _with_export(Ticket, "tickets"))
+    sys.modules.pop("tests.exports.admin_urls", None)
+    settings.ROOT_URLCONF = "tests.exports.admin_urls"
+    clear_url_caches()
     yield
     clear_url_caches()
 
 
 def admin_export(client, query: str, fmt_index: str = "0"):
     return client.post(f"/admin/orders/order/export/?{query}", {"format": fmt_index})
+
+
+def admin_export_url(client, url: str, fmt_index: str = "0"):
+    return client.post(url, {"format": fmt_index})
 
 
 @pytest.mark.django_db
@@ -95,3 +103,25 @@ def test_x3_admin_exports_page_shows_only_my_exports(
     assert client.get("/admin/orders/export/").status_code == 200
     assert client.get(f"/admin/orders/export/{theirs.pk}/download/").status_code == 404
     assert client.get(f"/admin/orders/export/{theirs.pk}/change/").status_code in (302, 404)
+
+
+@pytest.mark.django_db
+def test_t4_admin_ticket_export(client, support, merchant, shop_a, order_admin, django_capture_on_commit_callbacks):
+    """T4 in the admin: support staff export the filtered ticket list as a background job."""
+    from tests.factories import order_placed
+    from tickets.models import ServiceType
+    from tickets.services import ticket_open
+
+    from .conftest import T0
+
+    kind = ServiceType.objects.order_by("id").first()
+    order = order_placed(shop=shop_a, placed_at=T0, now=T0)
+    ticket = ticket_open(order=order, service_type=kind, description="where is it", by=support, now=T0)
+    client.force_login(support)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_export_url(client, "/admin/tickets/ticket/export/?status__exact=pending", "1")
+    assert response.status_code == 302, response.content[:500]
+    export = Export.objects.get()
+    assert export.kind == "tickets" and export.status == "done" and export.rows_written == 1
+    rows = read_file(client.get(f"/admin/orders/export/{export.pk}/download/"), "xlsx")
+    assert rows[0][0] == "Ticket number" and rows[1][0] == ticket.ticket_no

@@ -60,6 +60,7 @@ def test_x3_export_runs_in_background_and_downloads(
     a1 = dict(zip(rows[0], body[2], strict=True))
     assert a1["Shop"] == "A 店" and a1["Status"] == "Awaiting shipment"
     assert a1["Buyer phone"] == "138****2222"
+    assert str(a1["Violations"]) == "0"
     placed = a1["Placed at"]
     assert placed == (T0.replace(tzinfo=None) if fmt == "xlsx" else "2026-03-02 10:00:00")
     assert a1["Products × quantity"].endswith("× 1")
