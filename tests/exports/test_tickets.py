@@ -5,24 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 
 from orders.exports.models import Export
 from tests.factories import order_placed
 
 from .conftest import T0, read_file
 
-pytestmark = pytest.mark.skipif(
-    not any(m.__name__ == "Ticket" for m in apps.get_app_config("tickets").get_models()),
-    reason="the tickets app has not landed",
-)
-
 
 @pytest.fixture
 def tickets_world(merchant, merchant2, support, shop_a, shop_c):
-    from tickets.services import ticket_open, ticket_reply
-
     from tickets.models import ServiceType
+    from tickets.services import ticket_open, ticket_reply
 
     kind = ServiceType.objects.order_by("id").first() or ServiceType.objects.create(code="query", name="Query")
     order_a = order_placed(shop=shop_a, placed_at=T0, now=T0)
