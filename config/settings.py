@@ -248,6 +248,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "TicketOutcomeEnum": "tickets.models.Ticket.Outcome",
         "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
+        "ExportStatusEnum": "orders.exports.models.Export.Status",
+        "ExportFormatEnum": "orders.exports.models.Export.Format",
     },
 }
 
@@ -334,6 +336,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "penalties.compute_ratings",
         "schedule": crontab(hour=1, minute=30),
         "options": {"expires": 6 * 3600},
+    },
+    # X3: re-send export jobs left queued (broker outage); fail jobs whose worker died.
+    "exports-requeue-stale": {
+        "task": "orders.requeue_stale_exports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # X3: delete export files and records after EXPORT_TTL_DAYS.
+    "exports-expire": {
+        "task": "orders.expire_exports",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 1800},
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
