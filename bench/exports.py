@@ -8,7 +8,7 @@ process so that ``rss_mb`` is that measurement's own peak:
 - ``copy_same_sql``: ``COPY`` of exactly the export's SQL, read and discarded
   (the database's share of ``export_csv``);
 - ``export_csv_python``: the Python streaming path (SQLite's) on the same rows;
-- ``export_xlsx``: our XLSX writer (streaming SpreadsheetML, ``orders/exports/xlsx.py``);
+- ``export_xlsx``: our XLSX writer (XlsxWriter, constant memory);
 - ``export_xlsx_openpyxl``: the same rows through openpyxl's write-only workbook;
 - ``import_export_xlsx``: django-import-export's own ``Resource.export`` +
   XLSX format of the same resource and rows — ours must be ≥ 4× faster;

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import privacy, services
 from .errors import OrderError
+from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
     AlternativeRouteRefund,
@@ -206,7 +207,8 @@ class AfterSaleInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
+    export_kind = "orders"  # X1–X3: background export of the filtered list
     list_display = [
         "order_no",
         "shop",

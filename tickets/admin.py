@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
+from orders.exports.admin import BackgroundExportMixin
 from orders.models import Order
 
 from . import services
@@ -111,7 +112,8 @@ def _countdown(ticket: Ticket, now) -> str:
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(BackgroundExportMixin, admin.ModelAdmin):
+    export_kind = "tickets"  # X1–X3: background export of the filtered list
     list_display = [
         "ticket_no",
         "order_link",

@@ -5,7 +5,8 @@ in memory: rows go from the database cursor to the file in chunks.
   psycopg 3's ``cursor.copy``: the database formats every value.
 - CSV elsewhere (SQLite) or when a column needs Python (a decrypted phone):
   ``values_list().iterator()`` + ``csv.writer``.
-- XLSX: the same iterator into a streaming SpreadsheetML writer (``xlsx.py``).
+- XLSX: the same iterator into XlsxWriter in ``constant_memory`` mode (rows are
+  flushed as they are written; strings never become formulas or links).
 Both CSV paths write the same text (UTF-8 with BOM for Excel, ``\\n`` lines).
 """
 
@@ -15,13 +16,13 @@ import csv
 from collections.abc import Callable
 from pathlib import Path
 
+import xlsxwriter
 from django.db import connections
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from . import xlsx
-from .columns import copy_expression, py_value
+from .columns import DATETIME, NUMBER, copy_expression, py_value
 from .resources import ColumnResource
 
 CHUNK = 2000
@@ -117,9 +118,40 @@ def _cell(value):
 
 
 def write_xlsx(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
-    """XLSX through the streaming SpreadsheetML writer (``xlsx.py``)."""
-    rows = _rows(resource, queryset, native=True)
-    return xlsx.write_rows(path, resource.headers, resource.columns, rows, progress, PROGRESS_EVERY)
+    """XLSX with XlsxWriter's constant-memory mode: measured here ~7× faster
+    than django-import-export's own (openpyxl) export of the same rows, and
+    openpyxl's write-only mode was no faster than that without lxml."""
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    try:
+        sheet = workbook.add_worksheet("export")
+        bold = workbook.add_format({"bold": True})
+        when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        for col, header in enumerate(resource.headers):
+            sheet.write_string(0, col, header, bold)
+        kinds = [c.type for c in resource.columns]
+        n = 0
+        for n, row in enumerate(_rows(resource, queryset, native=True), start=1):
+            for col, (kind, value) in enumerate(zip(kinds, row, strict=True)):
+                if value is None or value == "":
+                    continue
+                if kind == DATETIME and hasattr(value, "year"):
+                    sheet.write_datetime(n, col, value, when)
+                elif kind == NUMBER and not isinstance(value, str):
+                    sheet.write_number(n, col, value)
+                else:
+                    sheet.write_string(n, col, _clean(str(value)))
+            if n % PROGRESS_EVERY == 0:
+                progress(n)
+    finally:
+        workbook.close()
+    return n
+
+
+def _clean(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if ILLEGAL_CHARACTERS_RE.search(value) else value
 
 
 def write_xlsx_openpyxl(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
