@@ -1,1 +1,253 @@
-"""Models of this app."""
+"""Overdue-shipment violations, the deposit ledger, product bans, shop
+sanctions, daily shop ratings and the record of every batch-job run
+(rules P1–P8, R1).
+
+Rows change only through ``penalties.services``; the ledger is append-only.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Order, Product, Shop
+
+MONEY = {"max_digits": 12, "decimal_places": 2}
+ZERO = Decimal("0.00")
+
+
+class Violation(models.Model):
+    """P1/P2: one row per judgement of an overdue order (at most 3 per order)."""
+
+    class ChargeStatus(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        CHARGED = "charged", _("Charged")
+        WAIVED = "waived", _("Waived")
+        REVERSED = "reversed", _("Reversed")
+
+    class WaiveReason(models.TextChoices):
+        NONE = "", _("—")
+        DAILY_CAP = "daily_cap", _("Beyond the shop's daily cap")
+        ORDER_LIMIT = "order_limit", _("Beyond the deductions allowed per order")
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="violations")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="violations")
+    judgement_no = models.PositiveSmallIntegerField(_("judgement number"))
+    judged_at = models.DateTimeField(_("judged at"))
+    # The Asia/Shanghai day of ``judged_at``: the day the P3 cap counts on.
+    judgement_day = models.DateField(_("judgement day"))
+    # P2: when the next judgement falls if the order is still overdue; cleared
+    # once it happened, once the order stopped being overdue, or after the last.
+    next_judgement_at = models.DateTimeField(_("next judgement at"), null=True, blank=True)
+    charge_status = models.CharField(
+        _("charge status"), max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.PENDING
+    )
+    charged_amount = models.DecimalField(_("charged amount"), default=ZERO, **MONEY)
+    waive_reason = models.CharField(
+        _("waived because"), max_length=16, choices=WaiveReason.choices, blank=True, default=""
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("violation")
+        verbose_name_plural = _("violations")
+        ordering = ["-judged_at", "-id"]
+        permissions = [("preview_deductions", _("Can preview tomorrow's deductions"))]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "judgement_no"], name="violation_once_per_judgement"),
+            models.CheckConstraint(
+                condition=Q(judgement_no__gte=1) & Q(judgement_no__lte=3), name="violation_judgement_no_1_to_3"
+            ),
+            models.CheckConstraint(
+                condition=Q(charge_status__in=["pending", "charged", "waived", "reversed"]),
+                name="violation_charge_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(charged_amount__gte=0), name="violation_charge_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-judged_at"], name="violation_shop_judged"),
+            models.Index(fields=["judged_at"], name="violation_judged_at"),
+            # P2: the re-judgement scan reads only violations still waiting for their successor.
+            models.Index(
+                fields=["next_judgement_at"],
+                name="violation_next_due",
+                condition=Q(next_judgement_at__isnull=False),
+            ),
+            # P3: the nightly batch reads only unsettled judgements.
+            models.Index(
+                fields=["judgement_day", "shop"], name="violation_unsettled", condition=Q(charge_status="pending")
+            ),
+            models.Index(fields=["judgement_day", "shop"], name="violation_day_shop"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} #{self.judgement_no}"
+
+
+class DepositEntry(models.Model):
+    """P8: the append-only deposit ledger. ``Shop.deposit_balance`` is updated
+    in the same transaction as every entry, so it always equals the sum."""
+
+    class Kind(models.TextChoices):
+        TOP_UP = "top_up", _("Top-up")
+        DEDUCTION = "deduction", _("Deduction")
+        REVERSAL = "reversal", _("Reversal of a deduction")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="deposit_entries")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    amount = models.DecimalField(_("amount"), **MONEY)  # signed: deductions are negative
+    balance_after = models.DecimalField(_("balance after"), **MONEY)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    violation = models.ForeignKey(
+        Violation, on_delete=models.PROTECT, null=True, blank=True, related_name="deposit_entries"
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    reason = models.TextField(_("reason"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("deposit entry")
+        verbose_name_plural = _("deposit ledger")
+        ordering = ["-id"]
+        permissions = [
+            ("top_up_deposit", _("Can top up a shop's deposit")),
+            ("reverse_deduction", _("Can reverse a deduction (appeal granted)")),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=["top_up", "deduction", "reversal", "adjustment"]), name="deposit_kind_valid"
+            ),
+            models.CheckConstraint(condition=~Q(kind="top_up") | Q(amount__gt=0), name="deposit_top_up_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind="deduction") | (Q(amount__lt=0) & Q(violation__isnull=False)),
+                name="deposit_deduction_negative_with_violation",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reversal") | (Q(amount__gt=0) & Q(violation__isnull=False)),
+                name="deposit_reversal_positive_with_violation",
+            ),
+            # P3: a violation is charged once and reversed at most once.
+            models.UniqueConstraint(
+                fields=["violation"], condition=Q(kind="deduction"), name="deposit_one_deduction_per_violation"
+            ),
+            models.UniqueConstraint(
+                fields=["violation"], condition=Q(kind="reversal"), name="deposit_one_reversal_per_violation"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "-id"], name="deposit_shop"),
+            models.Index(fields=["kind", "-id"], name="deposit_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} {self.kind} {self.amount}"
+
+
+class ProductBan(models.Model):
+    """P4: a product banned after an order of it was judged a third time."""
+
+    product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="ban")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
+    violation = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="bans")
+    created_at = models.DateTimeField(_("banned at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("product ban")
+        verbose_name_plural = _("product bans")
+        ordering = ["-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} banned"
+
+
+class ShopSanction(models.Model):
+    """P5: a reviewer's decision on a shop (never automatic), with the reason."""
+
+    class Action(models.TextChoices):
+        SUSPEND = "suspend", _("Suspend")  # 停业
+        CLEAR = "clear", _("Clear")  # 清退
+        LIFT = "lift", _("Lift suspension")
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sanctions")
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    reason = models.TextField(_("reason"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shop sanction")
+        verbose_name_plural = _("shop sanctions")
+        ordering = ["-id"]
+        permissions = [("sanction_shop", _("Can suspend, clear or lift a shop"))]
+        constraints = [
+            models.CheckConstraint(condition=Q(action__in=["suspend", "clear", "lift"]), name="sanction_action_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} {self.action}"
+
+
+class SanctionCandidate(Shop):
+    """The reviewers' sanction list (P5) in the admin: shops with an order
+    judged the maximum number of times and still overdue, and shops already
+    sanctioned. A proxy: no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("sanction list entry")
+        verbose_name_plural = _("sanction list")
+
+
+class ShopRating(models.Model):
+    """R1: the shop's score for one Asia/Shanghai day and its components
+    (``{name: {"numerator", "denominator", "rate", "weight"}}``)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="ratings")
+    day = models.DateField(_("day"))
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    components = models.JSONField(_("components"), default=dict)
+    computed_at = models.DateTimeField(_("computed at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("shop rating")
+        verbose_name_plural = _("shop ratings")
+        ordering = ["-day", "shop_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day"], name="rating_once_per_shop_day"),
+            models.CheckConstraint(condition=Q(score__gte=0) & Q(score__lte=100), name="rating_score_0_100"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop_id} {self.day} {self.score}"
+
+
+class JobRun(models.Model):
+    """One run of a batch job. For daily jobs (``daily``) the pair (job,
+    business day) is unique: a second run for the same day is a no-op."""
+
+    job = models.CharField(_("job"), max_length=64)
+    business_day = models.DateField(_("business day"))
+    daily = models.BooleanField(_("daily"), default=True)
+    started_at = models.DateTimeField(_("started at"))
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("job run")
+        verbose_name_plural = _("job runs")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["job", "business_day"], condition=Q(daily=True), name="job_run_once_per_business_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["job", "-started_at"], name="job_run_job")]
+
+    def __str__(self) -> str:
+        return f"{self.job} {self.business_day}"

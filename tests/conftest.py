@@ -72,6 +72,13 @@ def _roles_survive_flushes(request):
 
 
 @pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~1 s per user on this loaded 2-core machine; tests check
+    behaviour, not hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked(settings):
     """Tests read the English source strings: a request without
     Accept-Language, and code run outside a request, get English here (the

@@ -1,0 +1,75 @@
+"""Penalty batch jobs over the whole data set: the next-day deduction batch
+over the judgements (P3, caps; ≤ 5 s), auto-close (P7; ≤ 10 s) and the shop
+rating (R1; ≤ 10 s). Each runs inside a transaction rolled back afterwards,
+so repetitions see the same data (and what a job queues with
+``on_commit``, e.g. refund gateway calls, is not part of the figure)."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import time
+from datetime import timedelta
+
+from django.db import transaction
+
+from orders.policy import business_day
+
+from .core import Ctx
+from .judge import _judge_callable, _Rollback
+
+CANDIDATES = {
+    "deduct": ("penalties.services.deductions_run",),
+    "auto_close": ("penalties.services.orders_auto_close_run", "orders.services.orders_auto_close"),
+    "rating": ("penalties.services.ratings_compute",),
+}
+
+
+def _find(paths):
+    for path in paths:
+        module, _, name = path.rpartition(".")
+        try:
+            found = getattr(importlib.import_module(module), name, None)
+        except ModuleNotFoundError:
+            found = None
+        if found is not None:
+            return found
+    return None
+
+
+def _timed(fn, *, prepare=None, reps: int = 3) -> dict:
+    samples, summary = [], None
+    for _ in range(reps):
+        try:
+            with transaction.atomic():
+                if prepare:
+                    prepare()
+                t = time.perf_counter()
+                summary = fn()
+                samples.append(time.perf_counter() - t)
+                raise _Rollback
+        except _Rollback:
+            pass
+    samples.sort()
+    return {"seconds": round(samples[len(samples) // 2], 3), "summary": summary}
+
+
+def run(ctx: Ctx) -> dict:
+    out = {}
+    judge = _judge_callable()
+    for key, names in CANDIDATES.items():
+        fn = _find(names)
+        if fn is None:
+            out[key] = {"pending": "service not on main yet"}
+            continue
+        if key == "deduct":
+            if judge is None:
+                out[key] = {"pending": "needs the judgement service"}
+                continue
+            next_day = ctx.now + timedelta(days=1)
+            out[key] = _timed(lambda fn=fn, d=next_day: fn(now=d), prepare=lambda: judge(now=ctx.now))
+        elif "day" in inspect.signature(fn).parameters:
+            out[key] = _timed(lambda fn=fn: fn(day=business_day(ctx.now), now=ctx.now))
+        else:
+            out[key] = _timed(lambda fn=fn: fn(now=ctx.now))
+    return out

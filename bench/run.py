@@ -1,0 +1,299 @@
+"""``make bench``: issue 7's figures on PostgreSQL, each next to its physical
+anchor measured in the same run.
+
+1. ``DATABASE_URL`` (default ``postgres://postgres@127.0.0.1:5432/bench_1m``)
+   holds 1,000,000 orders and ``BENCH_SMALL_URL`` (default: the same server,
+   database ``bench_100k``) 100,000; each database is created, migrated and
+   loaded with ``seed_bulk`` when absent, then reused (the ``bench_meta``
+   table records when and how it was seeded).
+2. Every measurement module (``bench/<name>.py``, ``run(ctx)``) runs in its
+   own process (``bench.measure``) on each data set.
+3. ``var/bench.json`` gets the figures with ``anchor``, ``ratio`` and
+   ``growth`` (1M ÷ 100k); a table is printed.
+
+SQLite is refused: the figures only mean something on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench_1m"
+MODULES = ["lookups", "paging", "copy_anchor", "judge", "jobs", "admin_search", "api", "exports"]
+ONLY_BIG = {"copy_anchor", "jobs", "exports"}  # no growth asked: run at 1M only
+
+
+def _with_db(url: str, name: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+def _conninfo(url: str) -> str:
+    return url.replace("postgres://", "postgresql://", 1)
+
+
+def _say(msg: str) -> None:
+    print(msg, flush=True)
+
+
+def _run(args: list[str], url: str, **kw) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DATABASE_URL": url}
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, **kw)
+
+
+def ensure_dataset(url: str, orders: int) -> dict:
+    """Create, migrate and seed the database if it is not there yet."""
+    dbname = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_conninfo(_with_db(url, "postgres")), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
+            _say(f"creating database {dbname}")
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+    _run(["manage.py", "migrate", "--noinput", "-v0"], url, check=True)
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)")
+        meta = dict(conn.execute("SELECT key, value FROM bench_meta").fetchall())
+        have = conn.execute("SELECT count(*) FROM orders_order").fetchone()[0]
+        if not meta and have:
+            # Loaded by hand with seed_bulk: its clock is the rows' updated_at.
+            seeded_at = conn.execute("SELECT max(updated_at) FROM orders_order").fetchone()[0]
+            meta = {"orders": str(have), "seeded_at": seeded_at.isoformat(), "seed_seconds": ""}
+        elif not meta:
+            _say(f"loading {orders:,} orders into {dbname} with seed_bulk (once; reused by later runs)")
+            started_at = datetime.now(UTC)
+            t = time.monotonic()
+            _run(["manage.py", "seed_bulk", "--orders", str(orders)], url, check=True)
+            meta = {
+                "orders": str(orders),
+                "seeded_at": started_at.isoformat(),
+                "seed_seconds": f"{time.monotonic() - t:.1f}",
+            }
+        for key, value in meta.items():
+            conn.execute(
+                "INSERT INTO bench_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                [key, value],
+            )
+    return meta
+
+
+def measure(module: str, url: str) -> dict:
+    if not (ROOT / "bench" / f"{module}.py").exists():
+        return {"pending": f"bench/{module}.py not on main yet"}
+    t = time.monotonic()
+    proc = _run(["-m", "bench.measure", module], url, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"error": proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "failed"}
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    result["wall_seconds"] = round(time.monotonic() - t, 1)
+    return result
+
+
+def _val(fig: dict | None) -> float | None:
+    if not fig or "pending" in fig or "error" in fig:
+        return None
+    return fig.get("ms", fig.get("seconds"))
+
+
+def _ratio(a, b):
+    return round(a / b, 2) if a is not None and b else None
+
+
+def assemble(big: dict, small: dict, seeds: dict) -> dict:
+    f = {m: (r.get("figures") or r) for m, r in big.items()}
+    s = {m: (r.get("figures") or r) for m, r in small.items()}
+    lk, lk_s = f.get("lookups", {}), s.get("lookups", {})
+    out: dict = {"seed_bulk": seeds}
+
+    judge, anchor = f.get("judge", {}).get("judge"), f.get("judge", {}).get("judge_anchor")
+    out["judge"] = {**(judge or {}), "anchor": _val(anchor), "anchor_rows": (anchor or {}).get("rows")}
+    out["judge"]["ratio"] = _ratio(_val(judge), _val(anchor))
+    out["judge"]["ok"] = out["judge"]["ratio"] is not None and out["judge"]["ratio"] <= 2
+    for key, limit in (("deduct", 5), ("auto_close", 10), ("rating", 10)):
+        fig = f.get("jobs", {}).get(key) or {"pending": "not measured"}
+        out[key] = {**fig, "limit_seconds": limit, "ok": _val(fig) is not None and _val(fig) <= limit}
+
+    copy = f.get("copy_anchor", {}).get("copy_50k")
+    ex = f.get("exports", {})
+    csv_fig, xlsx_fig, iexlsx = ex.get("export_csv"), ex.get("export_xlsx"), ex.get("import_export_xlsx")
+    out["export_csv"] = {
+        **(csv_fig or {"pending": "exports bench not on main yet"}),
+        "anchor": _val(copy),
+        "anchor_rss_mb": big.get("copy_anchor", {}).get("peak_rss_mb"),
+        "ratio": _ratio(_val(csv_fig), _val(copy)),
+    }
+    out["export_csv"]["ok"] = out["export_csv"]["ratio"] is not None and out["export_csv"]["ratio"] <= 3
+    out["export_xlsx"] = {
+        **(xlsx_fig or {"pending": "exports bench not on main yet"}),
+        "anchor": _val(iexlsx),
+        "ratio": _ratio(_val(xlsx_fig), _val(iexlsx)),
+    }
+    out["export_xlsx"]["ok"] = out["export_xlsx"]["ratio"] is not None and out["export_xlsx"]["ratio"] <= 0.25
+
+    out["admin_search"] = {}
+    adm, adm_s = f.get("admin_search", {}), s.get("admin_search", {})
+    for key in ("order_no", "phone", "product", "first_page"):
+        fig = adm.get(key) if "pending" not in adm else None
+        entry = dict(fig or {"pending": adm.get("pending", adm.get("error", "not measured"))})
+        entry["anchor"] = _val(lk.get(key))
+        entry["anchor_100k"] = _val(lk_s.get(key))
+        entry["ratio"] = _ratio(_val(fig), entry["anchor"])
+        entry["ms_100k"] = _val(adm_s.get(key)) if "pending" not in adm_s else None
+        entry["queries_100k"] = (adm_s.get(key) or {}).get("queries") if "pending" not in adm_s else None
+        entry["growth"] = _ratio(_val(fig), entry["ms_100k"])
+        entry["anchor_growth"] = _ratio(entry["anchor"], entry["anchor_100k"])
+        entry["ok"] = (
+            _val(fig) is not None
+            and _val(fig) <= 150
+            and entry["growth"] is not None
+            and entry["growth"] <= 1.3
+            and entry.get("queries") == entry["queries_100k"]
+        )
+        out["admin_search"][key] = entry
+
+    out["api"] = {}
+    api, api_s = f.get("api", {}), s.get("api", {})
+    for key, anchor_key in (("list", "first_page"), ("detail", "order_no")):
+        fig = api.get(key) if "pending" not in api else None
+        entry = dict(fig or {"pending": api.get("pending", api.get("error", "not measured"))})
+        entry["anchor"] = _val(lk.get(anchor_key))
+        entry["ratio"] = _ratio(_val(fig), entry["anchor"])
+        entry["ms_100k"] = _val(api_s.get(key)) if "pending" not in api_s else None
+        entry["growth"] = _ratio(_val(fig), entry["ms_100k"])
+        entry["ok"] = (
+            _val(fig) is not None and _val(fig) <= 50 and entry["growth"] is not None and entry["growth"] <= 1.3
+        )
+        out["api"][key] = entry
+
+    pg, pg_s = f.get("paging", {}), s.get("paging", {})
+    out["anchors"] = {
+        "btree_order_no_ms": _val(lk.get("order_no")),
+        "btree_phone_ms": _val(lk.get("phone")),
+        "phone_without_index_ms": _val(lk.get("phone_no_index")),
+        "trigram_product_ms": _val(lk.get("product")),
+        "product_without_index_ms": _val(lk.get("product_no_index")),
+        "product_rows": (lk.get("product") or {}).get("rows"),
+        "first_page_ms": _val(lk.get("first_page")),
+        "keyset_ms": _val(pg.get("keyset")),
+        "offset_ms": _val(pg.get("offset")),
+        "offset_at": (pg.get("offset") or {}).get("at"),
+        "keyset_ms_100k": _val(pg_s.get("keyset")),
+        "offset_ms_100k": _val(pg_s.get("offset")),
+        "judge_insert_select_seconds": _val(anchor),
+        "copy_50k_seconds": _val(copy),
+        "samples": lk.get("samples"),
+    }
+    return out
+
+
+def _fmt(v, unit=""):
+    if v is None:
+        return "—"
+    return f"{v:,.3f}{unit}" if isinstance(v, float) and v < 10 else f"{v:,}{unit}"
+
+
+def table(report: dict) -> str:
+    rows = [("work", "1M", "anchor", "ratio", "100k", "growth", "target", "ok")]
+
+    def add(name, e, unit, target):
+        pending = e.get("pending") or e.get("error")
+        value = e.get("ms", e.get("seconds"))
+        rows.append(
+            (
+                name,
+                _fmt(value, unit) if not pending else f"pending: {pending}"[:48],
+                _fmt(e.get("anchor"), unit),
+                _fmt(e.get("ratio")),
+                _fmt(e.get("ms_100k"), unit),
+                _fmt(e.get("growth")),
+                target,
+                "yes" if e.get("ok") else ("—" if pending else "NO"),
+            )
+        )
+
+    add("judge (P1) vs INSERT…SELECT", report["judge"], " s", "≤ 2× anchor")
+    for key, lim in (("deduct", 5), ("auto_close", 10), ("rating", 10)):
+        add(key, report[key], " s", f"≤ {lim} s")
+    add("export CSV 50k vs COPY", report["export_csv"], " s", "≤ 3× anchor, <200 MB")
+    add("export XLSX 50k vs import-export", report["export_xlsx"], " s", "≤ 0.25× anchor")
+    for key, e in report["admin_search"].items():
+        add(f"admin search {key} (q={e.get('queries', '?')})", e, " ms", "≤ 150 ms, growth ≤ 1.3")
+    for key, e in report["api"].items():
+        add(f"API {key}", e, " ms", "≤ 50 ms, growth ≤ 1.3")
+    a = report["anchors"]
+    rows.append(("— anchors —", "", "", "", "", "", "", ""))
+    for name, key, key100 in (
+        ("btree order_no", "btree_order_no_ms", None),
+        ("btree phone hash", "btree_phone_ms", None),
+        ("phone, index scans off", "phone_without_index_ms", None),
+        ("trigram UPPER(product_names)", "trigram_product_ms", None),
+        ("product, index scans off", "product_without_index_ms", None),
+        ("first page 100", "first_page_ms", None),
+        (f"keyset page at {a.get('offset_at')}", "keyset_ms", "keyset_ms_100k"),
+        (f"OFFSET {a.get('offset_at')}", "offset_ms", "offset_ms_100k"),
+    ):
+        rows.append((name, _fmt(a.get(key), " ms"), "", "", _fmt(a.get(key100), " ms") if key100 else "", "", "", ""))
+    for label, s in report["seed_bulk"].items():
+        rows.append((f"seed_bulk {label}", f"{s}" + (" s" if s else " (loaded earlier)"), "", "", "", "", "", ""))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(len(rows[0]))]
+    lines = [" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    lines.insert(1, "-+-".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main() -> int:
+    url = os.environ.get("DATABASE_URL") or DEFAULT_URL
+    if not url.startswith(("postgres://", "postgresql://")):
+        print(
+            "make bench needs PostgreSQL: the figures (COPY, trigram and btree indexes, 1M rows) mean nothing on "
+            f"SQLite. DATABASE_URL is {url!r}; unset it (default {DEFAULT_URL}) or point it at PostgreSQL.",
+            file=sys.stderr,
+        )
+        return 2
+    small_url = os.environ.get("BENCH_SMALL_URL") or _with_db(url, "bench_100k")
+    started = time.monotonic()
+    sets = {"1M": (url, 1_000_000), "100k": (small_url, 100_000)}
+    seeds, results = {}, {}
+    for label, (u, n) in sets.items():
+        meta = ensure_dataset(u, n)
+        seeds[label] = meta.get("seed_seconds") or None
+        results[label] = {}
+        _say(f"data set {label}: {int(meta['orders']):,} orders, seeded at {meta['seeded_at']}")
+    for module in MODULES:
+        for label, (u, _n) in sets.items():
+            if label != "1M" and module in ONLY_BIG:
+                continue
+            _say(f"  measuring {module} at {label} …")
+            results[label][module] = measure(module, u)
+    report = assemble(results["1M"], results["100k"], seeds)
+    report["meta"] = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "datasets": {k: urlsplit(v[0]).path.lstrip("/") for k, v in sets.items()},
+        "total_seconds": round(time.monotonic() - started, 1),
+        # Other work on the machine slows every figure alike; ratios hold better than absolutes.
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "raw": results,
+    }
+    out = ROOT / "var" / "bench.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+    print()
+    print(table(report))
+    print(
+        f"\nwritten {out.relative_to(ROOT)} in {report['meta']['total_seconds']} s (load average {os.getloadavg()[0]:.1f})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,534 @@
+"""Reviewer admin of the penalties app. Everything is read-only; money and
+shop status move only through actions with a reason on an intermediate page,
+which call the same services as the jobs.
+
+For the shop page (``orders.admin.ShopAdmin``, owned by the orders app) this
+module offers ``ShopPenaltiesAdminMixin`` (a read-only "penalties" panel:
+balance, recent ledger, bans, sanctions, rating trend) and the
+``top_up_deposit`` / ``suspend_shops`` / ``clear_shops`` / ``lift_shops``
+actions, usable on any admin whose rows are shops.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Max
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from orders.models import Shop
+from orders.policy import business_day
+
+from . import selectors, services
+from .errors import PenaltyError
+from .models import DepositEntry, JobRun, ProductBan, SanctionCandidate, ShopRating, ShopSanction, Violation
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=True)
+
+
+class TopUpForm(forms.Form):
+    amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=True)
+
+
+class TopUpShopForm(TopUpForm):
+    shop = forms.ModelChoiceField(label=_("Shop"), queryset=Shop.objects.order_by("name"))
+    field_order = ["shop", "amount", "reason"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _intermediate(modeladmin, request, queryset, *, action: str, title, form, note=""):
+    """The confirmation page of an action: the rows, a form, and the hidden
+    fields that post the same action again with ``apply``."""
+    return render(
+        request,
+        "admin/penalties/action_form.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "note": note,
+            "queryset": queryset,
+            "form": form,
+            "action": action,
+            "opts": modeladmin.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        },
+    )
+
+
+def _run_each(modeladmin, request, queryset, call, done_message) -> None:
+    done = 0
+    for obj in queryset:
+        try:
+            call(obj)
+            done += 1
+        except PenaltyError as exc:
+            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
+    if done:
+        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
+
+
+# --- shop actions (sanction list; also for the orders app's ShopAdmin) ----------
+
+
+def _sanction_action(action: str, name: str, *, title, done, description):
+    def run(modeladmin, request, queryset):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                _run_each(
+                    modeladmin,
+                    request,
+                    queryset,
+                    lambda shop: services.shop_sanction(
+                        shop=shop, action=action, by=request.user, reason=form.cleaned_data["reason"], now=now
+                    ),
+                    done,
+                )
+                return None
+        else:
+            form = ReasonForm()
+        return _intermediate(modeladmin, request, queryset, action=name, title=title, form=form)
+
+    run.__name__ = name
+    return admin.action(description=description, permissions=["sanction"])(run)
+
+
+def _has_sanction_permission(self, request):
+    return request.user.has_perm("penalties.sanction_shop")
+
+
+def _has_top_up_permission(self, request):
+    return request.user.has_perm("penalties.top_up_deposit")
+
+
+suspend_shops = _sanction_action(
+    "suspend",
+    "suspend_shops",
+    title=_("Suspend shops (P5)"),
+    done=_("%(n)d shop(s) suspended."),
+    description=_("Suspend (停业) with a reason"),
+)
+clear_shops = _sanction_action(
+    "clear",
+    "clear_shops",
+    title=_("Clear shops (P5)"),
+    done=_("%(n)d shop(s) cleared."),
+    description=_("Clear (清退) with a reason"),
+)
+lift_shops = _sanction_action(
+    "lift",
+    "lift_shops",
+    title=_("Lift suspensions (P5)"),
+    done=_("%(n)d suspension(s) lifted."),
+    description=_("Lift the suspension with a reason"),
+)
+
+
+@admin.action(description=_("Top up the deposit (with a reason)"), permissions=["top_up"])
+def top_up_deposit(modeladmin, request, queryset):
+    if "apply" in request.POST:
+        form = TopUpForm(request.POST)
+        if form.is_valid():
+            now = timezone.now()
+            _run_each(
+                modeladmin,
+                request,
+                queryset,
+                lambda shop: services.deposit_top_up(
+                    shop=shop,
+                    amount=form.cleaned_data["amount"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    now=now,
+                ),
+                _("%(n)d deposit(s) topped up."),
+            )
+            return None
+    else:
+        form = TopUpForm()
+    return _intermediate(
+        modeladmin, request, queryset, action="top_up_deposit", title=_("Top up deposits (P8)"), form=form
+    )
+
+
+def _items(template: str, rows: list[tuple]) -> str:
+    return format_html_join("", template, rows) if rows else mark_safe("<li>—</li>")
+
+
+def shop_penalties_panel(shop: Shop) -> str:
+    """The shop page's penalties panel: balance, recent ledger, bans,
+    sanctions, rating trend, each linking to the filtered list."""
+    entries = DepositEntry.objects.filter(shop=shop).order_by("-id")[:10]
+    bans = ProductBan.objects.filter(product__shop=shop).select_related("product").order_by("-id")[:10]
+    sanctions = ShopSanction.objects.filter(shop=shop).select_related("by").order_by("-id")[:5]
+    ratings = list(ShopRating.objects.filter(shop=shop).order_by("-day")[:30])
+    url = lambda name: reverse(f"admin:penalties_{name}_changelist")  # noqa: E731
+    return format_html(
+        "<div><p><b>{}</b> {} · <b>{}</b> {}</p>"
+        "<p><b>{}</b> (<a href='{}?shop__id__exact={}'>{}</a>)</p><ul>{}</ul>"
+        "<p><b>{}</b> (<a href='{}?product__shop__id__exact={}'>{}</a>)</p><ul>{}</ul>"
+        "<p><b>{}</b></p><ul>{}</ul>"
+        "<p><b>{}</b> (<a href='{}?shop__id__exact={}'>{}</a>): {}</p></div>",
+        _("Deposit balance:"),
+        shop.deposit_balance,
+        _("Rating:"),
+        shop.rating_score if shop.rating_score is not None else "—",
+        _("Recent ledger"),
+        url("depositentry"),
+        shop.pk,
+        _("all"),
+        format_html_join(
+            "",
+            "<li>{} {} {} → {}</li>",
+            ((e.created_at, e.get_kind_display(), e.amount, e.balance_after) for e in entries),
+        )
+        or format_html("<li>—</li>"),
+        _("Banned products"),
+        url("productban"),
+        shop.pk,
+        _("all"),
+        format_html_join("", "<li>{} ({})</li>", ((b.product.name, b.created_at) for b in bans))
+        or format_html("<li>—</li>"),
+        _("Sanctions"),
+        _items("<li>{} {} · {}: {}</li>", [(x.created_at, x.get_action_display(), x.by, x.reason) for x in sanctions]),
+        _("Rating trend"),
+        url("shoprating"),
+        shop.pk,
+        _("all"),
+        " · ".join(f"{r.day:%m-%d} {r.score}" for r in reversed(ratings)) or "—",
+    )
+
+
+class ShopPenaltiesAdminMixin:
+    """For ``orders.admin.ShopAdmin``: add ``"penalties_panel"`` to its
+    ``readonly_fields`` (and ``top_up_deposit`` etc. to its ``actions``)."""
+
+    @admin.display(description=_("Penalties"))
+    def penalties_panel(self, obj):
+        return shop_penalties_panel(obj) if obj and obj.pk else "—"
+
+    has_top_up_permission = _has_top_up_permission
+    has_sanction_permission = _has_sanction_permission
+
+
+# --- models ------------------------------------------------------------------------
+
+
+@admin.register(Violation)
+class ViolationAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/penalties/violation/change_list.html"
+    list_display = [
+        "id",
+        "order_link",
+        "shop",
+        "judgement_no",
+        "judged_at",
+        "judgement_day",
+        "charge_status",
+        "charged_amount",
+        "waive_reason",
+        "next_judgement",
+    ]
+    list_filter = ["charge_status", "judgement_no", "waive_reason", "judgement_day", "shop"]
+    search_fields = ["=order__order_no"]
+    list_select_related = ["order", "shop"]
+    date_hierarchy = "judged_at"
+    actions = ["reverse_deductions"]
+
+    @admin.display(description=_("order"), ordering="order__order_no")
+    def order_link(self, obj):
+        try:
+            url = reverse("admin:orders_order_change", args=[obj.order_id])
+        except NoReverseMatch:  # the orders admin is not registered
+            return obj.order.order_no
+        return format_html("<a href='{}'>{}</a>", url, obj.order.order_no)
+
+    @admin.display(description=_("next judgement"))
+    def next_judgement(self, obj):
+        return selectors.next_judgement_at(obj) or "—"
+
+    def has_reverse_permission(self, request):
+        return request.user.has_perm("penalties.reverse_deduction")
+
+    @admin.action(description=_("Reverse the deduction (appeal granted)"), permissions=["reverse"])
+    def reverse_deductions(self, request, queryset):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                _run_each(
+                    self,
+                    request,
+                    queryset,
+                    lambda v: services.deposit_reverse(
+                        violation=v, by=request.user, reason=form.cleaned_data["reason"], now=now
+                    ),
+                    _("%(n)d deduction(s) reversed."),
+                )
+                return None
+        else:
+            form = ReasonForm()
+        return _intermediate(
+            self,
+            request,
+            queryset,
+            action="reverse_deductions",
+            title=_("Reverse deductions (appeal granted)"),
+            form=form,
+            note=_("Each charged deduction gets a reversal entry in the ledger; nothing is edited."),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "deduction-preview/",
+                self.admin_site.admin_view(self.deduction_preview_view),
+                name="penalties_deduction_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def deduction_preview_view(self, request):
+        """P3, before the money moves: tomorrow's batch per shop."""
+        if not request.user.has_perm("penalties.preview_deductions"):
+            raise PermissionDenied
+        now = timezone.now()
+        day = business_day(now) + timedelta(days=1)
+        rows = services.deductions_preview(day=day)
+        return TemplateResponse(
+            request,
+            "admin/penalties/deduction_preview.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Deductions of the next batch (%(day)s 00:30)") % {"day": day},
+                "opts": self.model._meta,
+                "rows": rows,
+                "day": day,
+                "totals": {
+                    "judgements": sum(r["judgements"] for r in rows),
+                    "charge": sum((r["charge"] for r in rows), Decimal("0.00")),
+                    "waived_cap": sum(r["waived_cap"] for r in rows),
+                    "waived_order_limit": sum(r["waived_order_limit"] for r in rows),
+                },
+            },
+        )
+
+
+@admin.register(DepositEntry)
+class DepositEntryAdmin(ReadOnlyAdmin):
+    change_list_template = "admin/penalties/depositentry/change_list.html"
+    list_display = ["id", "shop", "kind", "amount", "balance_after", "created_at", "violation", "by", "reason"]
+    list_filter = ["kind", "shop"]
+    search_fields = ["=violation__order__order_no"]
+    list_select_related = ["shop", "violation", "by"]
+    date_hierarchy = "created_at"
+    actions = ["reverse_entries"]
+
+    def has_reverse_permission(self, request):
+        return request.user.has_perm("penalties.reverse_deduction")
+
+    @admin.action(description=_("Reverse these deductions (appeal granted)"), permissions=["reverse"])
+    def reverse_entries(self, request, queryset):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                deductions = queryset.filter(kind=DepositEntry.Kind.DEDUCTION).select_related("violation")
+                _run_each(
+                    self,
+                    request,
+                    deductions,
+                    lambda e: services.deposit_reverse(
+                        violation=e.violation, by=request.user, reason=form.cleaned_data["reason"], now=now
+                    ),
+                    _("%(n)d deduction(s) reversed."),
+                )
+                return None
+        else:
+            form = ReasonForm()
+        return _intermediate(
+            self,
+            request,
+            queryset,
+            action="reverse_entries",
+            title=_("Reverse deductions (appeal granted)"),
+            form=form,
+            note=_("Only deduction entries are reversed; each gets a reversal entry."),
+        )
+
+    def get_urls(self):
+        return [
+            path("top-up/", self.admin_site.admin_view(self.top_up_view), name="penalties_deposit_top_up"),
+            *super().get_urls(),
+        ]
+
+    def top_up_view(self, request):
+        """P8: a top-up, with a reason, through the ledger service."""
+        if not request.user.has_perm("penalties.top_up_deposit"):
+            raise PermissionDenied
+        form = TopUpShopForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                entry = services.deposit_top_up(
+                    shop=form.cleaned_data["shop"],
+                    amount=form.cleaned_data["amount"],
+                    by=request.user,
+                    reason=form.cleaned_data["reason"],
+                    now=timezone.now(),
+                )
+            except PenaltyError as exc:
+                self.message_user(request, exc.detail, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("Topped up %(amount)s; balance %(balance)s.")
+                    % {"amount": entry.amount, "balance": entry.balance_after},
+                    messages.SUCCESS,
+                )
+                from django.shortcuts import redirect
+
+                return redirect("admin:penalties_depositentry_changelist")
+        return TemplateResponse(
+            request,
+            "admin/penalties/top_up.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Top up a deposit"),
+                "form": form,
+                "opts": self.model._meta,
+            },
+        )
+
+
+@admin.register(ProductBan)
+class ProductBanAdmin(ReadOnlyAdmin):
+    list_display = ["product", "shop", "order", "violation", "created_at"]
+    list_filter = [("product__shop", admin.RelatedOnlyFieldListFilter)]
+    search_fields = ["=order__order_no", "product__name"]
+    list_select_related = ["product__shop", "order", "violation"]
+
+    @admin.display(description=_("shop"))
+    def shop(self, obj):
+        return obj.product.shop
+
+
+@admin.register(ShopSanction)
+class ShopSanctionAdmin(ReadOnlyAdmin):
+    list_display = ["shop", "action", "reason", "by", "created_at"]
+    list_filter = ["action"]
+    search_fields = ["shop__name"]
+    list_select_related = ["shop", "by"]
+
+
+@admin.register(SanctionCandidate)
+class SanctionCandidateAdmin(ShopPenaltiesAdminMixin, ReadOnlyAdmin):
+    """P5: shops with an order judged 3 times and still not shipped, and
+    shops already sanctioned. Suspend / clear / lift with a reason."""
+
+    list_display = ["name", "status", "maxed_orders", "deposit_balance", "rating_score", "last_sanction"]
+    list_filter = ["status"]
+    search_fields = ["name"]
+    fields = ["name", "status", "deposit_balance", "rating_score", "penalties_panel"]
+    readonly_fields = fields
+    actions = [suspend_shops, clear_shops, lift_shops, top_up_deposit]
+
+    def get_queryset(self, request):
+        return selectors.sanction_list(super().get_queryset(request)).annotate(
+            last_sanction_at=Max("sanctions__created_at")
+        )
+
+    @admin.display(description=_("orders at 3 judgements, still overdue"), ordering="maxed_orders")
+    def maxed_orders(self, obj):
+        return obj.maxed_orders
+
+    @admin.display(description=_("last sanction"), ordering="last_sanction_at")
+    def last_sanction(self, obj):
+        return obj.last_sanction_at or "—"
+
+
+@admin.register(ShopRating)
+class ShopRatingAdmin(ReadOnlyAdmin):
+    list_display = ["shop", "day", "score", "overdue", "cancellation", "quality", "tickets"]
+    list_filter = ["day", "shop"]
+    list_select_related = ["shop"]
+    fields = ["shop", "day", "score", "components_table", "computed_at"]
+    readonly_fields = fields
+
+    def _rate(self, obj, name):
+        c = obj.components.get(name) or {}
+        return f"{c.get('numerator', 0)}/{c.get('denominator', 0)}"
+
+    @admin.display(description=_("overdue shipment"))
+    def overdue(self, obj):
+        return self._rate(obj, "overdue_shipment")
+
+    @admin.display(description=_("merchant cancellation"))
+    def cancellation(self, obj):
+        return self._rate(obj, "merchant_cancellation")
+
+    @admin.display(description=_("quality returns"))
+    def quality(self, obj):
+        return self._rate(obj, "quality_return")
+
+    @admin.display(description=_("ticket timeouts"))
+    def tickets(self, obj):
+        return self._rate(obj, "ticket_timeout")
+
+    @admin.display(description=_("components"))
+    def components_table(self, obj):
+        window = obj.components.get("window") or {}
+        rows = [(name, c) for name, c in obj.components.items() if name != "window"]
+        violations = reverse("admin:penalties_violation_changelist")
+        return format_html(
+            "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table>"
+            "<p>{} {} – {} · <a href='{}?shop__id__exact={}&judgement_no__exact=1'>{}</a></p>",
+            _("component"),
+            _("numerator"),
+            _("denominator"),
+            _("rate"),
+            _("weight"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((n, c.get("numerator"), c.get("denominator"), c.get("rate"), c.get("weight")) for n, c in rows),
+            ),
+            _("Window:"),
+            window.get("since", "?"),
+            window.get("until", "?"),
+            violations,
+            obj.shop_id,
+            _("the shop's judged orders"),
+        )
+
+
+@admin.register(JobRun)
+class JobRunAdmin(ReadOnlyAdmin):
+    list_display = ["job", "business_day", "started_at", "finished_at", "counts", "error"]
+    list_filter = ["job", "business_day"]

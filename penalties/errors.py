@@ -1,0 +1,5 @@
+from config.errors import DomainError
+
+
+class PenaltyError(DomainError):
+    """A penalties action refused; ``code`` is stable."""

@@ -1,0 +1,65 @@
+"""Reads of the penalties app. Merchant-facing querysets go through
+``orders.selectors.scoped`` (the one place that decides a user's shops)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from orders.models import Order, Shop
+from orders.policy import rule
+from orders.selectors import scoped
+
+from .models import DepositEntry, ShopRating, Violation
+
+
+def overdue_q(prefix: str = "") -> Q:
+    """The overdue predicate (P1) as a Q on an order (``prefix`` e.g. ``"order__"``)."""
+    return Q(
+        **{
+            f"{prefix}status": Order.Status.AWAITING_SHIPMENT,
+            f"{prefix}refunded_amount": 0,
+        }
+    )
+
+
+def violations_for(user) -> QuerySet[Violation]:
+    return scoped(Violation.objects.select_related("order", "shop"), user)
+
+
+def deposit_entries_for(user) -> QuerySet[DepositEntry]:
+    return scoped(DepositEntry.objects.select_related("violation__order"), user)
+
+
+def ratings_for(user) -> QuerySet[ShopRating]:
+    return scoped(ShopRating.objects.select_related("shop"), user)
+
+
+def sanction_list(queryset: QuerySet[Shop] | None = None) -> QuerySet[Shop]:
+    """P5: shops with an order judged the maximum number of times and still
+    overdue (not shipped, nothing refunded), with how many such orders; plus
+    shops already suspended or cleared (so a reviewer can lift)."""
+    maxed = Violation.objects.filter(judgement_no=rule("MAX_JUDGEMENTS")).filter(overdue_q("order__"))
+    queryset = Shop.objects.all() if queryset is None else queryset
+    return (
+        queryset.annotate(
+            listed=Exists(maxed.filter(shop=OuterRef("pk"))),
+            maxed_orders=Count(
+                "violations",
+                filter=Q(violations__judgement_no=rule("MAX_JUDGEMENTS")) & overdue_q("violations__order__"),
+                distinct=True,
+            ),
+        )
+        .filter(Q(listed=True) | ~Q(status=Shop.Status.ACTIVE))
+        .order_by("-maxed_orders", "pk")
+    )
+
+
+def next_judgement_at(violation: Violation):
+    """P2 transparency: when this order's next judgement would fall, if any
+    (only while the order is still overdue and this is its latest judgement)."""
+    if violation.next_judgement_at is None:
+        return None
+    order = violation.order
+    if order.status != Order.Status.AWAITING_SHIPMENT or order.refunded_amount:
+        return None
+    return violation.next_judgement_at

@@ -1,0 +1,241 @@
+"""P3/P8: the nightly deposit deduction batch and its preview.
+
+The batch at 00:30 Asia/Shanghai settles every judgement of an earlier day
+still ``pending`` (so a missed night catches up). One plan decides each
+judgement's fate; the preview and the batch run the very same SQL (``PLAN``):
+
+* only judgements 1 and 2 of an order are charged (``MAX_DEDUCTIONS_PER_ORDER``);
+  later ones are waived with reason ``order_limit``;
+* 10.00 each (``DEDUCTION_AMOUNT``), at most 500.00 per shop per judgement
+  day (``DAILY_DEDUCTION_CAP``), earliest judgements first (judgements of
+  that day already charged count first); the rest are waived ``daily_cap``.
+
+Settling is a conditional ``UPDATE … WHERE charge_status = 'pending'`` and the
+ledger entries are one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (a
+deduction is unique per violation), so a rerun or a second worker charges
+nothing twice. The shops' balances are recomputed from their ledger in the
+same transaction, with the shop rows locked first (pk order), so a top-up or a
+reversal running at the same time waits and the balance equals the sum of the
+entries, always.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.utils.translation import gettext as _
+
+from orders.models import Order, Shop
+from orders.policy import business_day, money, rule
+from orders.services import notifications_bulk_create
+
+from ..models import DepositEntry, Violation
+from ._sql import advisory_lock, p_day, p_dt
+
+logger = logging.getLogger(__name__)
+
+T = {
+    "violation": Violation._meta.db_table,
+    "entry": DepositEntry._meta.db_table,
+    "shop": Shop._meta.db_table,
+    "order": Order._meta.db_table,
+}
+
+# The plan: one row per unsettled judgement of a day before %(before)s, with
+# the reason it is waived ('' = charged).
+PLAN = f"""
+SELECT v.id AS violation_id, v.shop_id AS shop_id, v.judgement_day AS judgement_day,
+       CASE WHEN v.judgement_no > %(per_order)s THEN 'order_limit'
+            WHEN r.rn <= %(cap_count)s THEN ''
+            ELSE 'daily_cap' END AS waive_reason
+  FROM {T["violation"]} v
+  LEFT JOIN (
+        SELECT w.id AS id,
+               ROW_NUMBER() OVER (
+                   PARTITION BY w.shop_id, w.judgement_day
+                   ORDER BY CASE WHEN w.charge_status = 'charged' THEN 0 ELSE 1 END, w.judged_at, w.id
+               ) AS rn
+          FROM {T["violation"]} w
+         WHERE w.judgement_no <= %(per_order)s
+           AND w.charge_status IN ('pending', 'charged')
+           AND w.judgement_day IN (SELECT DISTINCT p.judgement_day FROM {T["violation"]} p
+                                    WHERE p.charge_status = 'pending' AND p.judgement_day < %(before)s)
+       ) r ON r.id = v.id
+ WHERE v.charge_status = 'pending' AND v.judgement_day < %(before)s
+"""
+
+SETTLE = f"""
+UPDATE {T["violation"]}
+   SET charge_status = CASE WHEN p.waive_reason = '' THEN 'charged' ELSE 'waived' END,
+       charged_amount = CASE WHEN p.waive_reason = '' THEN %(amount)s ELSE 0 END,
+       waive_reason = p.waive_reason,
+       settled_at = %(now)s
+  FROM ({PLAN}) p
+ WHERE {T["violation"]}.id = p.violation_id AND {T["violation"]}.charge_status = 'pending'
+"""
+
+LEDGER = f"""
+INSERT INTO {T["entry"]} (shop_id, kind, amount, balance_after, created_at, violation_id, by_id, reason)
+SELECT v.shop_id, 'deduction', -v.charged_amount,
+       s.deposit_balance - SUM(v.charged_amount) OVER (
+           PARTITION BY v.shop_id ORDER BY v.judged_at, v.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
+       %(now)s, v.id, NULL,
+       %(reason)s || o.order_no || ' #' || v.judgement_no
+  FROM {T["violation"]} v
+  JOIN {T["shop"]} s ON s.id = v.shop_id
+  JOIN {T["order"]} o ON o.id = v.order_id
+ WHERE v.charge_status = 'charged' AND v.settled_at = %(now)s
+   AND NOT EXISTS (SELECT 1 FROM {T["entry"]} e WHERE e.violation_id = v.id AND e.kind = 'deduction')
+ ORDER BY v.shop_id, v.judged_at, v.id
+ON CONFLICT (violation_id) WHERE kind = 'deduction' DO NOTHING
+"""
+
+# P8: the balance is the sum of the ledger, recomputed for the shops charged now.
+BALANCE = f"""
+UPDATE {T["shop"]}
+   SET deposit_balance = (SELECT COALESCE(SUM(e.amount), 0) FROM {T["entry"]} e WHERE e.shop_id = {T["shop"]}.id)
+ WHERE id IN (SELECT e.shop_id FROM {T["entry"]} e WHERE e.kind = 'deduction' AND e.created_at = %(now)s)
+"""
+
+
+def _plan_params(*, before: date) -> dict:
+    amount = money("DEDUCTION_AMOUNT")
+    cap = money("DAILY_DEDUCTION_CAP")
+    return {
+        "before": p_day(before),
+        "per_order": rule("MAX_DEDUCTIONS_PER_ORDER"),
+        "cap_count": int(cap // amount) if amount > 0 else 10**9,
+        "amount": amount,
+    }
+
+
+def deductions_run(*, now: datetime) -> dict:
+    """Rule P3 (and P8): settle every judgement of a day before ``now``'s
+    Asia/Shanghai day: charge, waive, write the ledger, update balances, and
+    notify each charged shop (and any shop whose balance went below zero)."""
+    today = business_day(now)
+    params = {**_plan_params(before=today), "now": p_dt(now), "reason": _("P3 overdue shipment: order ")}
+    with transaction.atomic():
+        advisory_lock("deductions")
+        # Lock the shops whose balance will move, in pk order: a top-up or a
+        # reversal of the same shop waits for the batch (and vice versa).
+        list(
+            Shop.objects.select_for_update()
+            .filter(
+                pk__in=Violation.objects.filter(
+                    charge_status=Violation.ChargeStatus.PENDING, judgement_day__lt=today
+                ).values("shop_id")
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        with connection.cursor() as cur:
+            cur.execute(SETTLE, params)
+            settled = cur.rowcount
+            cur.execute(LEDGER, params)
+            entries = cur.rowcount
+            cur.execute(BALANCE, params)
+        # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
+        summary = settled and list(
+            Violation.objects.filter(settled_at=now)
+            .values("shop_id")
+            .annotate(
+                charged=Count("id", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
+                amount=Sum("charged_amount", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
+                waived_cap=Count("id", filter=Q(waive_reason=Violation.WaiveReason.DAILY_CAP)),
+                waived_limit=Count("id", filter=Q(waive_reason=Violation.WaiveReason.ORDER_LIMIT)),
+            )
+            .order_by("shop_id")
+        )
+        summary = summary or []
+        negative = _notify(summary, today=today, now=now)
+
+    counts = {
+        "settled": settled,
+        "charged": sum(r["charged"] for r in summary),
+        "ledger_entries": entries,
+        "amount": str(sum((r["amount"] or Decimal("0") for r in summary), Decimal("0.00"))),
+        "waived_daily_cap": sum(r["waived_cap"] for r in summary),
+        "waived_order_limit": sum(r["waived_limit"] for r in summary),
+        "shops": len(summary),
+        "negative_balances": negative,
+    }
+    logger.info("deductions_run %s", counts)
+    return counts
+
+
+def _notify(summary: list[dict], *, today: date, now: datetime) -> int:
+    rows = []
+    charged_shops = [r["shop_id"] for r in summary if r["charged"]]
+    for r in summary:
+        if not r["charged"]:
+            continue
+        rows.append(
+            {
+                "shop_id": r["shop_id"],
+                "kind": "deposit_deducted",
+                "title": _("Deposit deducted: %(amount)s") % {"amount": r["amount"]},
+                "body": _("%(n)d overdue-shipment judgement(s) charged %(amount)s; %(cap)d waived by the daily cap.")
+                % {"n": r["charged"], "amount": r["amount"], "cap": r["waived_cap"]},
+                "data": {"business_day": today.isoformat(), "amount": str(r["amount"])},
+                "dedupe_key": f"p3:{r['shop_id']}:{today.isoformat()}",
+                "created_at": now,
+            }
+        )
+    negative = list(
+        Shop.objects.filter(pk__in=charged_shops, deposit_balance__lt=0).values_list("pk", "deposit_balance")
+    )
+    for shop_id, balance in negative:
+        rows.append(
+            {
+                "shop_id": shop_id,
+                "kind": "deposit_negative",
+                "title": _("Deposit balance below zero"),
+                "body": _("Your deposit balance is %(balance)s. Please top it up.") % {"balance": balance},
+                "data": {"balance": str(balance)},
+                "dedupe_key": f"p8:{shop_id}:{today.isoformat()}",
+                "created_at": now,
+            }
+        )
+    notifications_bulk_create(rows)
+    return len(negative)
+
+
+def deductions_preview(*, day: date) -> list[dict]:
+    """What the batch running on ``day`` (at 00:30) would settle now, per shop:
+    judgements, charged count and amount, waived by the cap and by the per-order
+    limit, and the balance after. Same ``PLAN`` as the batch; writes nothing."""
+    params = _plan_params(before=day)
+    sql = f"""
+        SELECT p.shop_id, COUNT(*),
+               SUM(CASE WHEN p.waive_reason = '' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN p.waive_reason = 'daily_cap' THEN 1 ELSE 0 END),
+               SUM(CASE WHEN p.waive_reason = 'order_limit' THEN 1 ELSE 0 END)
+          FROM ({PLAN}) p
+         GROUP BY p.shop_id ORDER BY p.shop_id
+    """
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        rows = cur.fetchall()
+    shops = Shop.objects.in_bulk([r[0] for r in rows])
+    out = []
+    for shop_id, judgements, charged, waived_cap, waived_limit in rows:
+        shop = shops[shop_id]
+        charge = (params["amount"] * int(charged)).quantize(Decimal("0.01"))
+        out.append(
+            {
+                "shop": shop,
+                "judgements": int(judgements),
+                "charged": int(charged),
+                "charge": charge,
+                "waived_cap": int(waived_cap),
+                "waived_order_limit": int(waived_limit),
+                "balance": shop.deposit_balance,
+                "balance_after": shop.deposit_balance - charge,
+            }
+        )
+    return out

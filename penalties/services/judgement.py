@@ -1,0 +1,219 @@
+"""P1/P2/P4/P6: judging overdue shipments, set-based.
+
+One run is one transaction of a handful of statements, whatever the number
+of orders:
+
+1. one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` writes judgement 1 for
+   every overdue order never judged, and judgement k+1 for every order whose
+   judgement k is at least 24 h old and that is still overdue (on PostgreSQL
+   the same statement also writes the order events and the product bans, as
+   data-modifying CTEs);
+2. one ``UPDATE`` clears ``next_judgement_at`` of the judgements whose turn
+   has come (they got their successor, or their order stopped being overdue);
+3. one notification per shop (P6).
+
+"Once" is a database fact: ``(order, judgement_no)`` is unique and at most 3;
+a rerun or a second worker inserts nothing twice. On PostgreSQL an advisory
+lock also serialises two runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.db import connection, transaction
+from django.utils.translation import gettext as _
+
+from orders.models import Actor, Order, OrderEvent, OrderItem, Product
+from orders.policy import business_day, rule
+from orders.services import notifications_bulk_create
+
+from ..models import ProductBan, Violation
+from ._sql import advisory_lock, is_postgres, p_day, p_dt
+
+logger = logging.getLogger(__name__)
+
+T = {
+    "order": Order._meta.db_table,
+    "violation": Violation._meta.db_table,
+    "event": OrderEvent._meta.db_table,
+    "ban": ProductBan._meta.db_table,
+    "item": OrderItem._meta.db_table,
+    "product": Product._meta.db_table,
+}
+
+# The overdue predicate (P1), the one place it is written in SQL.
+OVERDUE = "o.status = 'awaiting_shipment' AND o.refunded_amount = 0 AND o.ship_by < %(now)s"
+
+DUE = f"""
+SELECT o.id AS order_id, o.shop_id AS shop_id, 1 AS judgement_no
+  FROM {T["order"]} o
+ WHERE {OVERDUE}
+   AND NOT EXISTS (SELECT 1 FROM {T["violation"]} x WHERE x.order_id = o.id)
+UNION ALL
+SELECT o.id, o.shop_id, v.judgement_no + 1
+  FROM {T["violation"]} v JOIN {T["order"]} o ON o.id = v.order_id
+ WHERE v.next_judgement_at <= %(now)s AND v.judgement_no < %(max)s AND {OVERDUE}
+"""
+
+INSERT = f"""
+INSERT INTO {T["violation"]} (order_id, shop_id, judgement_no, judged_at, judgement_day, next_judgement_at,
+                              charge_status, charged_amount, waive_reason, settled_at)
+SELECT d.order_id, d.shop_id, d.judgement_no, %(now)s, %(day)s,
+       CASE WHEN d.judgement_no < %(max)s THEN %(next_at)s ELSE NULL END,
+       'pending', 0, '', NULL
+  FROM ({DUE}) d
+ WHERE 1 = 1
+ON CONFLICT (order_id, judgement_no) DO NOTHING
+RETURNING id, order_id, shop_id, judgement_no
+"""
+
+# PostgreSQL: judgements, their order events and the P4 bans in one statement.
+INSERT_PG = f"""
+WITH ins AS ({INSERT}),
+ev AS (
+  INSERT INTO {T["event"]} (order_id, kind, actor_id, actor_role, from_status, to_status, note, data, created_at)
+  SELECT ins.order_id, 'overdue_judged', NULL, 'system', 'awaiting_shipment', 'awaiting_shipment', '',
+         jsonb_build_object('violation_id', ins.id, 'judgement_no', ins.judgement_no), %(now)s
+    FROM ins
+),
+ban AS (
+  INSERT INTO {T["ban"]} (product_id, order_id, violation_id, created_at)
+  SELECT DISTINCT ON (oi.product_id) oi.product_id, ins.order_id, ins.id, %(now)s
+    FROM ins JOIN {T["item"]} oi ON oi.order_id = ins.order_id
+   WHERE ins.judgement_no > %(ban_after)s
+   ORDER BY oi.product_id, ins.id
+  ON CONFLICT (product_id) DO NOTHING
+  RETURNING product_id
+),
+banned AS (
+  UPDATE {T["product"]} SET status = 'banned'
+   WHERE id IN (SELECT product_id FROM ban) AND status <> 'banned'
+  RETURNING id
+)
+SELECT ins.shop_id, ins.judgement_no, COUNT(*), (SELECT COUNT(*) FROM banned)
+  FROM ins GROUP BY ins.shop_id, ins.judgement_no
+"""
+
+CLEAR = f"UPDATE {T['violation']} SET next_judgement_at = NULL WHERE next_judgement_at <= %(now)s"
+
+
+def violations_judge(*, now: datetime) -> dict:
+    """Rules P1, P2, P4, P6: judge every overdue order due for a judgement.
+
+    Judgement 1 is made by the first run that finds the order overdue
+    (awaiting shipment, nothing refunded, ``ship_by`` passed); judgement k+1
+    by the first run at or after judgement k + 24 h that still finds it
+    overdue; never more than 3. The third judgement bans the order's products
+    at once (P4). Each shop with new judgements gets one notification (P6).
+    """
+    max_no = rule("MAX_JUDGEMENTS")
+    params = {
+        "now": p_dt(now),
+        "day": p_day(business_day(now)),
+        "max": max_no,
+        "next_at": p_dt(now + timedelta(hours=rule("REJUDGE_HOURS"))),
+        "ban_after": rule("BAN_AFTER_JUDGEMENTS"),
+    }
+    with transaction.atomic():
+        advisory_lock("judge")
+        if is_postgres():
+            with connection.cursor() as cur:
+                cur.execute(INSERT_PG, params)
+                groups = cur.fetchall()
+            per_shop_no = [(shop_id, no, n) for shop_id, no, n, _banned in groups]
+            banned = groups[0][3] if groups else 0
+        else:
+            per_shop_no, banned = _judge_generic(params, now)
+        with connection.cursor() as cur:
+            cur.execute(CLEAR, params)
+            cleared = cur.rowcount
+        notified = _notify(per_shop_no, now)
+
+    by_no = defaultdict(int)
+    for _shop, no, n in per_shop_no:
+        by_no[no] += n
+    counts = {
+        "judged": sum(by_no.values()),
+        **{f"judgement_{no}": by_no.get(no, 0) for no in range(1, max_no + 1)},
+        "banned_products": banned,
+        "shops_notified": notified,
+        "turns_closed": cleared,
+    }
+    logger.info("violations_judge %s", counts)
+    return counts
+
+
+def _judge_generic(params: dict, now: datetime) -> tuple[list[tuple[int, int, int]], int]:
+    """The same statement without data-modifying CTEs (SQLite): the inserted
+    rows come back through RETURNING and their events and bans are bulk-inserted."""
+    with connection.cursor() as cur:
+        cur.execute(INSERT, params)
+        rows = cur.fetchall()
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(
+                order_id=order_id,
+                kind="overdue_judged",
+                actor_role=Actor.SYSTEM,
+                from_status=Order.Status.AWAITING_SHIPMENT,
+                to_status=Order.Status.AWAITING_SHIPMENT,
+                data={"violation_id": vid, "judgement_no": no},
+                created_at=now,
+            )
+            for vid, order_id, _shop, no in rows
+        ],
+        batch_size=1000,
+    )
+    third = {order_id: vid for vid, order_id, _shop, no in rows if no > params["ban_after"]}
+    banned = 0
+    if third:
+        bans: dict[int, ProductBan] = {}
+        items = OrderItem.objects.filter(order_id__in=list(third)).order_by("product_id")
+        for order_id, product_id in items.values_list("order_id", "product_id"):
+            bans.setdefault(
+                product_id,
+                ProductBan(product_id=product_id, order_id=order_id, violation_id=third[order_id], created_at=now),
+            )
+        ProductBan.objects.bulk_create(bans.values(), ignore_conflicts=True)
+        banned = (
+            Product.objects.filter(pk__in=list(bans), ban__isnull=False)
+            .exclude(status=Product.Status.BANNED)
+            .update(status=Product.Status.BANNED)
+        )
+    grouped: dict[tuple[int, int], int] = defaultdict(int)
+    for _vid, _order, shop_id, no in rows:
+        grouped[(shop_id, no)] += 1
+    return [(shop_id, no, n) for (shop_id, no), n in grouped.items()], banned
+
+
+def _notify(per_shop_no: list[tuple[int, int, int]], now: datetime) -> int:
+    """P6: one in-site notification per shop per run, listing the counts."""
+    per_shop: dict[int, dict[int, int]] = defaultdict(dict)
+    for shop_id, no, n in per_shop_no:
+        per_shop[shop_id][no] = n
+    stamp = now.strftime("%Y%m%dT%H%M%S%f")
+    rows = []
+    for shop_id, by_no in sorted(per_shop.items()):
+        total = sum(by_no.values())
+        parts = ", ".join(_("%(n)d at judgement %(no)d") % {"n": by_no[no], "no": no} for no in sorted(by_no))
+        body = _("%(total)d order(s) judged overdue for shipment: %(parts)s. See Violations for details.") % {
+            "total": total,
+            "parts": parts,
+        }
+        if any(no >= rule("MAX_JUDGEMENTS") for no in by_no):
+            body += " " + _("Products on orders judged the maximum number of times are banned.")
+        rows.append(
+            {
+                "shop_id": shop_id,
+                "kind": "overdue_judged",
+                "title": _("Overdue shipment: %(total)d order(s) judged") % {"total": total},
+                "body": body,
+                "data": {"judged_at": now.isoformat(), "counts": {str(no): n for no, n in by_no.items()}},
+                "dedupe_key": f"p6:{shop_id}:{stamp}",
+                "created_at": now,
+            }
+        )
+    return notifications_bulk_create(rows)

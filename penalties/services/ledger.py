@@ -1,0 +1,127 @@
+"""P8: the deposit ledger's manual entries (top-up, adjustment, reversal).
+
+Every entry is appended with the shop row locked, and the shop's balance is
+written in the same transaction, so ``Shop.deposit_balance`` always equals the
+sum of its entries. Nothing is ever edited: a wrongful deduction is undone by
+a reversal entry.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from orders.models import Shop
+from orders.services import notification_create
+
+from ..errors import PenaltyError
+from ..models import DepositEntry, Violation
+
+CENT = Decimal("0.01")
+
+
+def _reason_required(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise PenaltyError("reason_required", _("A reason is required."), status=400)
+    return reason
+
+
+def _append(
+    *, shop_id: int, kind: str, amount: Decimal, by, reason: str, now: datetime, violation=None
+) -> DepositEntry:
+    """Lock the shop, append one entry, write the new balance (caller holds a transaction)."""
+    shop = Shop.objects.select_for_update().get(pk=shop_id)
+    balance = shop.deposit_balance + amount
+    entry = DepositEntry.objects.create(
+        shop=shop,
+        kind=kind,
+        amount=amount,
+        balance_after=balance,
+        created_at=now,
+        violation=violation,
+        by=by if getattr(by, "is_authenticated", False) else None,
+        reason=reason,
+    )
+    Shop.objects.filter(pk=shop.pk).update(deposit_balance=balance)
+    if balance < 0:
+        notification_create(
+            shop=shop,
+            kind="deposit_negative",
+            title=_("Deposit balance below zero"),
+            body=_("Your deposit balance is %(balance)s. Please top it up.") % {"balance": balance},
+            data={"balance": str(balance), "entry_id": entry.pk},
+            dedupe_key=f"p8:entry:{entry.pk}",
+        )
+    return entry
+
+
+@transaction.atomic
+def deposit_top_up(*, shop: Shop, amount: Decimal, by, reason: str, now: datetime) -> DepositEntry:
+    """Rule P8: a top-up is a positive entry; the balance moves with it."""
+    reason = _reason_required(reason)
+    amount = Decimal(amount).quantize(CENT)
+    if amount <= 0:
+        raise PenaltyError("invalid_amount", _("A top-up must be positive."), status=400)
+    entry = _append(shop_id=shop.pk, kind=DepositEntry.Kind.TOP_UP, amount=amount, by=by, reason=reason, now=now)
+    notification_create(
+        shop=shop,
+        kind="deposit_topped_up",
+        title=_("Deposit topped up: %(amount)s") % {"amount": amount},
+        body=reason,
+        data={"entry_id": entry.pk},
+    )
+    return entry
+
+
+@transaction.atomic
+def deposit_adjust(*, shop: Shop, amount: Decimal, by, reason: str, now: datetime) -> DepositEntry:
+    """Rule P8: a signed correction by a reviewer, with a reason."""
+    reason = _reason_required(reason)
+    amount = Decimal(amount).quantize(CENT)
+    if amount == 0:
+        raise PenaltyError("invalid_amount", _("An adjustment cannot be zero."), status=400)
+    return _append(shop_id=shop.pk, kind=DepositEntry.Kind.ADJUSTMENT, amount=amount, by=by, reason=reason, now=now)
+
+
+@transaction.atomic
+def deposit_reverse(*, violation: Violation, by, reason: str, now: datetime) -> DepositEntry:
+    """Rules P3/P8, appeal granted: give back a charged deduction with a
+    reversal entry (never an edit); the violation becomes ``reversed``. A
+    second reversal of the same violation is refused (unique per violation)."""
+    reason = _reason_required(reason)
+    # Lock order: shop, then violation (the nightly batch locks shops first too).
+    Shop.objects.select_for_update().filter(pk=violation.shop_id).first()
+    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    if violation.charge_status != Violation.ChargeStatus.CHARGED:
+        raise PenaltyError(
+            "not_charged",
+            _("Only a charged deduction can be reversed (this one is %(s)s).") % {"s": violation.charge_status},
+        )
+    try:
+        with transaction.atomic():
+            entry = _append(
+                shop_id=violation.shop_id,
+                kind=DepositEntry.Kind.REVERSAL,
+                amount=violation.charged_amount,
+                by=by,
+                reason=reason,
+                now=now,
+                violation=violation,
+            )
+    except IntegrityError:
+        raise PenaltyError("already_reversed", _("This deduction was already reversed.")) from None
+    violation.charge_status = Violation.ChargeStatus.REVERSED
+    violation.save(update_fields=["charge_status"])
+    notification_create(
+        shop=violation.shop_id,
+        kind="deduction_reversed",
+        title=_("Deduction reversed: %(amount)s") % {"amount": violation.charged_amount},
+        body=reason,
+        data={"violation_id": violation.pk, "entry_id": entry.pk},
+        dedupe_key=f"p8:reversal:{violation.pk}",
+    )
+    return entry
