@@ -231,7 +231,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "ShopStatusEnum": "orders.models.Shop.Status",
+        "ProductStatusEnum": "orders.models.Product.Status",
+        "CancellationStatusEnum": "orders.models.CancellationRequest.Status",
+        "CancellationReasonEnum": "orders.models.CancellationRequest.Reason",
+        "RefundStatusEnum": "orders.models.Refund.Status",
+        "RefundRouteEnum": "orders.models.Refund.Route",
+        "AfterSaleStatusEnum": "orders.models.AfterSale.Status",
+        "AfterSaleReasonEnum": "orders.models.AfterSale.Reason",
+        "AfterSaleTypeEnum": "orders.models.AfterSale.Type",
+        "ActorRoleEnum": "orders.models.Actor",
+        "TicketStatusEnum": "tickets.models.Ticket.Status",
+        "TicketOutcomeEnum": "tickets.models.Ticket.Outcome",
+        "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------
@@ -268,6 +283,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # T3: tickets still pending at their deadline are closed as timed out.
+    "tickets-time-out": {
+        "task": "tickets.time_out_tickets",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Reminder when a pending ticket has TICKET_REMINDER_HOURS left.
+    "tickets-remind": {
+        "task": "tickets.remind_tickets",
+        "schedule": 300.0,
+        "options": {"expires": 290},
+    },
     # O4: shipped orders with no tracking update for 72 h.
     "orders-flag-logistics-abnormal": {
         "task": "orders.flag_logistics_abnormal",
@@ -279,6 +306,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "orders.process_refunds",
         "schedule": crontab(minute="*/10"),
         "options": {"expires": 540},
+    },
+    "orders-purge-idempotency-keys": {
+        "task": "orders.purge_idempotency_keys",
+        "schedule": crontab(minute=17, hour=4),
+        "options": {"expires": 3600},
     },
     # Penalties (P1–P8, R1). Crontabs are in CELERY_TIMEZONE (Asia/Shanghai).
     "penalties-judge-overdue-shipments": {
@@ -302,6 +334,7 @@ CELERY_BEAT_SCHEDULE: dict = {
         "options": {"expires": 6 * 3600},
     },
 }
+IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
 # F1: the refund gateway (orders/gateways.py). The sandbox fails every refund
 # when REFUND_SANDBOX_FAIL is on, or while the cache flag is set
@@ -316,6 +349,9 @@ PLATFORM = {
     "CANCEL_WINDOW_MINUTES": 120,  # C1
     "TICKET_DEFAULT_SLA_HOURS": 24,  # T1
     "TICKET_REMINDER_HOURS": 2,  # reminder before a ticket's deadline
+    "TICKET_EVIDENCE_MAX_IMAGES": 4,  # images per ticket reply
+    "TICKET_EVIDENCE_MAX_BYTES": 5 * 1024 * 1024,  # per image
+    "TICKET_TIMEOUT_BATCH": 2000,  # T3 job: tickets closed per statement
     "JUDGE_INTERVAL_MINUTES": int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),  # P1
     "REJUDGE_HOURS": 24,  # P2
     "MAX_JUDGEMENTS": 3,  # P2

@@ -101,3 +101,90 @@ def seed(ctx: DemoContext) -> None:
     _order(ctx, "overdue", "fruit", "orange", placed_ago=timedelta(hours=60))
     _order(ctx, "digital_fresh", "digital", "cable", placed_ago=timedelta(hours=1), qty=3)
     _order(ctx, "digital_due", "digital", "earbuds", placed_ago=timedelta(hours=40))
+    _lifecycle(ctx)
+
+
+def _lifecycle(ctx: DemoContext) -> None:
+    """Orders in every status, a pending cancellation, after-sales, a
+    logistics-abnormal order and a failed refund in the reviewers' queue.
+    Everything goes through the real services (refunds are processed here,
+    synchronously, so the demo does not depend on a worker)."""
+    from .gateways import SandboxGateway
+    from .models import Refund
+    from .services import (
+        after_sale_approve,
+        after_sale_open,
+        cancellation_approve,
+        cancellation_request,
+        order_complete,
+        order_ship,
+        order_tracking_update,
+        orders_flag_logistics_abnormal,
+        refund_process,
+    )
+
+    now, merchant, reviewer = ctx.now, ctx.users["merchant"], ctx.users["reviewer"]
+
+    def ago(**kw):
+        return now - timedelta(**kw)
+
+    shipped = _order(ctx, "shipped", "tea", "longjing", placed_ago=timedelta(hours=20))
+    order_ship(order=shipped, carrier="顺丰速运", tracking_no="SF1400000001", by=merchant, now=ago(hours=10))
+    order_tracking_update(
+        order=shipped, event_at=ago(hours=2), description="快件已到达【杭州转运中心】", now=ago(hours=2)
+    )
+
+    completed = _order(ctx, "completed", "fruit", "orange", placed_ago=timedelta(days=8))
+    order_ship(order=completed, carrier="中通快递", tracking_no="ZT7500000002", by=merchant, now=ago(days=7))
+    order_complete(order=completed, now=ago(days=4))
+
+    abnormal = _order(ctx, "abnormal", "tea", "biluochun", placed_ago=timedelta(days=5))
+    order_ship(order=abnormal, carrier="圆通速递", tracking_no="YT8800000003", by=merchant, now=ago(days=4))
+    orders_flag_logistics_abnormal(now=now)
+
+    pending_cancel = _order(ctx, "pending_cancel", "tea", "longjing", placed_ago=timedelta(minutes=50))
+    cancellation_request(
+        order=pending_cancel, reason="out_of_stock", detail="明前龙井已售罄", by=merchant, now=ago(minutes=30)
+    )
+
+    cancelled = _order(ctx, "cancelled", "fruit", "orange", placed_ago=timedelta(hours=3))
+    request = cancellation_request(order=cancelled, reason="quality_issue", by=merchant, now=ago(hours=2, minutes=30))
+    cancellation_approve(cancellation=request, by=reviewer, now=ago(hours=2))
+
+    # F1: the original route refuses this one; it waits in the reviewers' queue.
+    failed = _order(ctx, "refund_failed", "tea", "biluochun", placed_ago=timedelta(hours=5))
+    request = cancellation_request(
+        order=failed, reason="other", detail="买家地址在停运区域", by=merchant, now=ago(hours=4, minutes=30)
+    )
+    cancellation_approve(cancellation=request, by=reviewer, now=ago(hours=4))
+
+    class _Refusing(SandboxGateway):
+        def refund(self, **kw):
+            from .gateways import GatewayError
+
+            raise GatewayError("sandbox: 原路退回失败（银行卡已注销）")
+
+    for refund in Refund.objects.filter(status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL):
+        gateway = _Refusing() if refund.order_id == failed.pk else SandboxGateway()
+        refund_process(refund_id=refund.pk, now=now, gateway=gateway)
+
+    in_after_sale = _order(ctx, "in_after_sale", "fruit", "orange", placed_ago=timedelta(days=6), qty=2)
+    order_ship(order=in_after_sale, carrier="中通快递", tracking_no="ZT7500000004", by=merchant, now=ago(days=5))
+    after_sale_open(
+        order=in_after_sale,
+        type="refund_only",
+        reason="quality_issue",
+        amount=in_after_sale.total_amount / 2,
+        description="一半果子坏了",
+        now=ago(days=1),
+    )
+
+    closed = _order(ctx, "closed", "tea", "longjing", placed_ago=timedelta(days=10))
+    order_ship(order=closed, carrier="顺丰速运", tracking_no="SF1400000005", by=merchant, now=ago(days=9))
+    order_complete(order=closed, now=ago(days=7))
+    after_sale = after_sale_open(
+        order=closed, type="return_refund", reason="no_reason_7d", amount=closed.total_amount, now=ago(days=6)
+    )
+    after_sale_approve(after_sale=after_sale, note="同意退货", by=merchant, now=ago(days=5))
+    for refund in Refund.objects.filter(status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL):
+        refund_process(refund_id=refund.pk, now=now, gateway=SandboxGateway())

@@ -61,3 +61,13 @@ def auto_close() -> dict:
     from .services import orders_auto_close
 
     return orders_auto_close(now=timezone.now())
+
+
+@shared_task(name="orders.purge_idempotency_keys", ignore_result=True)
+def purge_idempotency_keys() -> dict:
+    """Drop stored Idempotency-Key answers older than IDEMPOTENCY_KEY_TTL_HOURS."""
+    from .idempotency import purge_expired
+
+    summary = {"deleted": purge_expired(now=timezone.now())}
+    logger.info("purge_idempotency_keys %s", summary)
+    return summary

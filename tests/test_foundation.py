@@ -137,7 +137,12 @@ def test_seed_demo_builds_the_demo_world(settings):
     assert shops_visible_to(users["merchant"]).count() == 2
     assert shops_visible_to(users["merchant2"]).count() == 1
     statuses = set(Order.objects.values_list("status", flat=True))
-    assert {"pending_payment", "awaiting_shipment"} <= statuses
+    assert statuses == {s.value for s in Order.Status}
+    from orders.models import CancellationRequest, Refund
+
+    assert CancellationRequest.objects.filter(status="pending_review").exists()
+    assert Refund.objects.filter(route="alternative", status="pending").exists()
+    assert Order.objects.filter(in_after_sale=True).exists() and Order.objects.filter(logistics_abnormal=True).exists()
     # --if-empty makes a second run a no-op
     count = Order.objects.count()
     call_command("seed_demo", "--if-empty")

@@ -237,3 +237,20 @@ def test_failed_request_does_not_store_its_key(api, merchant, shop_a):
     url = f"/api/v1/orders/{order.order_no}/ship/"
     bad = client.post(url, {"carrier": "SF", "tracking_no": "1"}, format="json", HTTP_IDEMPOTENCY_KEY="k")
     assert bad.status_code == 409 and not IdempotencyKey.objects.exists()
+
+
+def test_idempotency_keys_expire(api, merchant, shop_a):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from orders.tasks import purge_idempotency_keys
+
+    order = order_placed(shop=shop_a)
+    api(merchant).post(
+        f"/api/v1/orders/{order.order_no}/ship/", {"carrier": "SF", "tracking_no": "1"}, HTTP_IDEMPOTENCY_KEY="x"
+    )
+    assert purge_idempotency_keys() == {"deleted": 0}
+    with time_machine.travel(timezone.now() + timedelta(hours=25), tick=False):
+        assert purge_idempotency_keys() == {"deleted": 1}

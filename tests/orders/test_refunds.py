@@ -8,7 +8,7 @@ from django.db import connection
 
 from orders.models import CancellationRequest, Notification, Refund
 from orders.services import cancellation_approve, cancellation_request, refund_issue
-from tests.factories import order_placed
+from tests.factories import UserFactory, order_placed
 from tests.orders.helpers import T0, fresh
 
 
@@ -54,10 +54,11 @@ def test_f2_refund_issued_once_per_cause(shop_a):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_f2_two_concurrent_approvals_make_one_refund(merchant, reviewer, shop_a):
+def test_f2_two_concurrent_approvals_make_one_refund(shop_a):
     """Two reviewers approve the same request at the same moment on
     PostgreSQL: exactly one approval wins and exactly one refund exists."""
-    # given
+    # given (no group fixtures: a transactional test may run after a flush)
+    merchant, reviewer = UserFactory(username="m"), UserFactory(username="r", is_staff=True)
     order = order_placed(shop=shop_a, now=T0)
     request = cancellation_request(order=order, reason="out_of_stock", by=merchant, now=T0)
     barrier = threading.Barrier(2)

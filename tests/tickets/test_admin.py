@@ -1,0 +1,132 @@
+"""Support admin: list with filters and countdown, approve / reject actions
+calling the same services, the ticket page linking to its order."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.test import Client
+from django.utils import timezone
+
+from orders.models import Notification
+from tickets.models import ServiceType, Ticket
+from tickets.services import ticket_open, ticket_reply
+
+pytestmark = pytest.mark.django_db
+URL = "/admin/tickets/ticket/"
+
+
+@pytest.fixture
+def admin_client_for():
+    def _client(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return _client
+
+
+@pytest.fixture
+def in_review(support, merchant, order_a):
+    now = timezone.now()
+    stype = ServiceType.objects.get(code="logistics_query")
+    ticket = ticket_open(order=order_a, service_type=stype, description="物流", by=support, now=now)
+    ticket_reply(ticket=ticket, message="已处理", by=merchant, now=now)
+    return ticket
+
+
+def test_t4_admin_list_filters_search_and_red_countdown(admin_client_for, support, order_a):
+    """The list filters by status, type and created time, searches by exact
+    ticket or order number, and shows the countdown red under 2 h."""
+    stype = ServiceType.objects.get(code="urge_shipment")
+    now = timezone.now()
+    urgent = ticket_open(order=order_a, service_type=stype, description="急", by=support, now=now - timedelta(hours=23))
+    relaxed = ticket_open(order=order_a, service_type=stype, description="缓", by=support, now=now)
+    client = admin_client_for(support)
+    with time_machine.travel(now, tick=False):
+        page = client.get(URL)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert urgent.ticket_no in html and relaxed.ticket_no in html
+    assert 'color:#ba2121">0h 59m' in html or 'color:#ba2121">1h 00m' in html
+    assert "<span>23h 59m</span>" in html or "<span>24h 00m</span>" in html
+    for query in [
+        f"?q={urgent.ticket_no}",
+        "?status__exact=pending",
+        f"?service_type__id__exact={stype.pk}",
+        "?created_at__gte=2000-01-01+00%3A00%3A00%2B08%3A00",
+        f"?q={order_a.order_no}",
+    ]:
+        assert client.get(URL + query).status_code == 200, query
+    only = client.get(URL + f"?q={urgent.ticket_no}").content.decode()
+    assert urgent.ticket_no in only and relaxed.ticket_no not in only
+
+
+def test_t2_admin_approve_action(admin_client_for, support, in_review, shop_a):
+    """The approve action closes a ticket in review as approved (same service as the API)."""
+    r = admin_client_for(support).post(URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [in_review.pk]})
+    assert r.status_code == 302
+    in_review.refresh_from_db()
+    assert (in_review.status, in_review.outcome) == ("closed", "approved")
+    assert in_review.events.last().kind == "approved"
+
+
+def test_t2_admin_approve_action_reports_refusals(admin_client_for, support, order_a):
+    """Approving a pending ticket is refused with a message, not a 500."""
+    stype = ServiceType.objects.get(code="urge_shipment")
+    ticket = ticket_open(order=order_a, service_type=stype, description="x", by=support, now=timezone.now())
+    r = admin_client_for(support).post(
+        URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [ticket.pk]}, follow=True
+    )
+    assert r.status_code == 200 and "ticket_not_in_review" in r.content.decode()
+    assert Ticket.objects.get(pk=ticket.pk).status == "pending"
+
+
+def test_t2_admin_reject_action_asks_for_a_reason(admin_client_for, support, in_review, shop_a):
+    """Reject shows a form first; without a reason nothing happens; with one
+    the ticket goes back to pending with a fresh deadline and the shop is notified."""
+    client = admin_client_for(support)
+    form = client.post(URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk]})
+    assert form.status_code == 200 and b'name="reason"' in form.content
+    blank = client.post(
+        URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "apply": "1", "reason": ""}
+    )
+    assert blank.status_code == 200 and Ticket.objects.get(pk=in_review.pk).status == "in_review"
+    done = client.post(
+        URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "apply": "1", "reason": "证据不足"}
+    )
+    assert done.status_code == 302
+    in_review.refresh_from_db()
+    assert in_review.status == "pending" and in_review.last_rejection_reason == "证据不足"
+    assert Notification.objects.filter(shop=shop_a, kind="ticket_rejected").count() == 1
+
+
+def test_admin_ticket_page_shows_order_replies_and_events(admin_client_for, support, in_review):
+    """The ticket page names (and, when the orders admin is registered, links) its order, with replies and events."""
+    page = admin_client_for(support).get(f"{URL}{in_review.pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert in_review.order.order_no in html and "已处理" in html and "opened" in html
+    assert f'href="/admin/orders/order/{in_review.order_id}/change/"' in html
+
+
+def test_admin_reviewer_sees_tickets_but_cannot_act(admin_client_for, reviewer, in_review):
+    """Reviewers have view-only access: the list opens, the actions are not offered."""
+    page = admin_client_for(reviewer).get(URL)
+    assert page.status_code == 200 and b"approve_handling" not in page.content
+    r = admin_client_for(reviewer).post(URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [in_review.pk]})
+    assert Ticket.objects.get(pk=in_review.pk).status == "in_review"
+    assert r.status_code in (200, 302)
+
+
+def test_admin_service_types_are_editable_by_support(admin_client_for, support):
+    stype = ServiceType.objects.get(code="other")
+    client = admin_client_for(support)
+    assert client.get(f"/admin/tickets/servicetype/{stype.pk}/change/").status_code == 200
+    r = client.post(
+        f"/admin/tickets/servicetype/{stype.pk}/change/",
+        {"name": "其他", "sla_hours": 12, "allows_agreed_close": "on", "active": "on"},
+    )
+    assert r.status_code == 302
+    assert ServiceType.objects.get(pk=stype.pk).sla_hours == 12

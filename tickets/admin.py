@@ -1,0 +1,192 @@
+"""Support admin for tickets (T2–T4): the list support works from, with the
+countdown, and approve / reject actions calling the same services as the API."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from config.errors import DomainError
+
+from . import services
+from .models import ServiceType, Ticket, TicketEvent, TicketReply
+
+
+@admin.register(ServiceType)
+class ServiceTypeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "sla_hours", "allows_agreed_close", "evidence_required", "active"]
+    list_editable = ["sla_hours", "allows_agreed_close", "evidence_required", "active"]
+    search_fields = ["=code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is what the API and stored filters use; it never changes.
+        return ["code"] if obj else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tickets reference types (PROTECT); retire a type with "active" instead
+
+
+class _ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class TicketReplyInline(_ReadOnlyInline):
+    model = TicketReply
+    fields = ["created_at", "author", "message", "agreed", "evidence"]
+    readonly_fields = fields
+
+    @admin.display(description=_("evidence"))
+    def evidence(self, obj):
+        images = list(obj.images.all())
+        if not images:
+            return "—"
+        return format_html(
+            "{}", ", ".join(f"{img.image.name.rsplit('/', 1)[-1]} ({img.size // 1024} KB)" for img in images)
+        )
+
+
+class TicketEventInline(_ReadOnlyInline):
+    model = TicketEvent
+    fields = ["created_at", "kind", "actor_role", "actor", "from_status", "to_status", "note"]
+    readonly_fields = fields
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000)
+
+
+def _countdown(ticket: Ticket, now) -> str:
+    seconds = ticket.remaining_seconds(now)
+    if seconds is None:
+        return "—"
+    if seconds == 0:
+        return format_html('<strong style="color:#ba2121">{}</strong>', gettext("overdue"))
+    hours, rest = divmod(seconds, 3600)
+    text = f"{hours}h {rest // 60:02d}m"
+    if seconds < 2 * 3600:
+        return format_html('<strong style="color:#ba2121">{}</strong>', text)
+    return format_html("<span>{}</span>", text)
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin):
+    list_display = [
+        "ticket_no",
+        "order_link",
+        "shop",
+        "service_type",
+        "status",
+        "outcome",
+        "countdown",
+        "created_at",
+    ]
+    list_filter = ["status", "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
+    search_fields = ["=ticket_no", "=order__order_no"]
+    search_help_text = _("Exact ticket number or order number.")
+    list_select_related = ["order", "shop", "service_type"]
+    show_full_result_count = False
+    list_per_page = 100
+    date_hierarchy = None
+    ordering = ["-id"]
+    actions = ["approve_handling", "reject_handling"]
+    inlines = [TicketReplyInline, TicketEventInline]
+    fields = [
+        "ticket_no",
+        "order_link",
+        "shop",
+        "service_type",
+        "description",
+        "status",
+        "outcome",
+        "handle_deadline",
+        "countdown",
+        "first_reply_at",
+        "last_rejection_reason",
+        "last_rejected_at",
+        "opened_by",
+        "created_at",
+        "closed_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False  # opened through the "open ticket" API / services only (T1)
+
+    def has_change_permission(self, request, obj=None):
+        return False  # status changes only through the actions below
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_review_permission(self, request) -> bool:
+        return request.user.has_perm("tickets.review_ticket")
+
+    @admin.display(description=_("order"), ordering="order__order_no")
+    def order_link(self, obj):
+        try:
+            url = reverse("admin:orders_order_change", args=[obj.order_id])
+        except NoReverseMatch:  # the orders admin is not registered
+            return obj.order.order_no
+        return format_html('<a href="{}">{}</a>', url, obj.order.order_no)
+
+    @admin.display(description=_("time left"), ordering="handle_deadline")
+    def countdown(self, obj):
+        """T3: remaining handling time; red under 2 h."""
+        return _countdown(obj, timezone.now())
+
+    def _report(self, request, done: int, errors: list[str], verb: str) -> None:
+        if done:
+            self.message_user(request, gettext("%(n)d ticket(s) %(verb)s.") % {"n": done, "verb": verb})
+        for error in errors:
+            self.message_user(request, error, messages.ERROR)
+
+    @admin.action(description=_("Approve the handling (close)"), permissions=["review"])
+    def approve_handling(self, request, queryset):
+        now = timezone.now()
+        done, errors = 0, []
+        for ticket in queryset.order_by("pk"):
+            try:
+                services.ticket_approve(ticket=ticket, by=request.user, now=now)
+                done += 1
+            except DomainError as exc:
+                errors.append(f"{ticket.ticket_no}: {exc.detail} ({exc.code})")
+        self._report(request, done, errors, gettext("approved"))
+
+    @admin.action(description=_("Reject the handling (back to pending)…"), permissions=["review"])
+    def reject_handling(self, request, queryset):
+        form = RejectForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            now = timezone.now()
+            done, errors = 0, []
+            for ticket in queryset.order_by("pk"):
+                try:
+                    services.ticket_reject(ticket=ticket, reason=form.cleaned_data["reason"], by=request.user, now=now)
+                    done += 1
+                except DomainError as exc:
+                    errors.append(f"{ticket.ticket_no}: {exc.detail} ({exc.code})")
+            self._report(request, done, errors, gettext("rejected"))
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Reject handling"),
+            "opts": self.model._meta,
+            "tickets": queryset.select_related("order", "service_type"),
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/reject.html", context)
