@@ -85,12 +85,12 @@ class _Layout:
 def _nice_max(value: float) -> float:
     """Round the axis top up to 1, 2 or 5 × a power of ten (so labels read well)."""
     if value <= 0:
-        return 1
+        return 1.0
     magnitude = 10 ** (len(str(int(value))) - 1)
     for step in (1, 2, 5, 10):
         if value <= step * magnitude:
-            return step * magnitude
-    return 10 * magnitude  # pragma: no cover
+            return float(step * magnitude)
+    return float(10 * magnitude)  # pragma: no cover
 
 
 def fmt_number(value: Number) -> str:
@@ -126,7 +126,10 @@ def bar_chart_svg(series: Series, *, label: str, unit: str = "", tone: str = "pr
         f'xmlns="http://www.w3.org/2000/svg">',
         f"<title>{escape(summary)}</title>",
     ]
+    integral = all(float(v).is_integer() for v in values)
     for fraction in (0, 0.5, 1):
+        if integral and not (top_value * fraction).is_integer():
+            continue  # counts: no "2.50" tick
         y = base_y - plot_h * fraction
         parts.append(f'<line class="wb-grid" x1="{box.left}" x2="{box.width - box.right}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(
