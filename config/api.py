@@ -75,6 +75,28 @@ class CursorPagination(pagination.CursorPagination):
     max_page_size = 100
     ordering = "-id"
 
+    def get_page_size(self, request):
+        """A ``page_size`` that is not one whole number from 1 to 100 is a 400
+        (as the schema says), not silently replaced by the default."""
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size
+        if len(values) > 1 or not values[0].isdigit() or not 1 <= int(values[0]) <= self.max_page_size:
+            from django.utils.translation import gettext as _
+            from rest_framework.exceptions import ValidationError
+
+            raise ValidationError(
+                {self.page_size_query_param: [_("A whole number from 1 to %(max)d.") % {"max": self.max_page_size}]}
+            )
+        return int(values[0])
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+        return parameters
+
 
 def in_group(user, name: str) -> bool:
     if not user or not user.is_authenticated:

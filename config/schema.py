@@ -20,7 +20,7 @@ ERROR_SCHEMA = {
     "properties": {
         "code": {"type": "string", "example": "not_found"},
         "detail": {"type": "string", "example": "Not found."},
-        "errors": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": "string"}}},
+        "errors": {"type": "object", "additionalProperties": True},
     },
     "required": ["code", "detail"],
 }
@@ -391,4 +391,64 @@ def postprocess(result, generator, request, public):
                     if str(status).startswith("2"):
                         for content in response.get("content", {}).values():
                             content["examples"] = {"example": {"value": copy.deepcopy(docs["response"])}}
+    return result
+
+
+# --- Error answers every operation can give (reliability, schema fuzzing) ---
+# The exception handler answers every error in one shape; this first hook
+# declares, for every operation, each status its view can return: 400 (bad
+# input, on operations that take any), 401 and 403 (every authenticated
+# operation), 404 (path parameters: another shop's row or a missing one;
+# lists: an invalid cursor), 429 (throttled operations). ``postprocess`` then
+# adds the codes and examples to each. Answers a view declares are kept.
+
+ERROR_DESCRIPTIONS = {
+    "400": "invalid input (`errors` holds the field errors)",
+    "401": "no or invalid credentials",
+    "403": "not allowed for this role",
+    "404": "not found, or not one of your shops' rows",
+    "409": "not allowed in the current state",
+    "429": "rate limited (see `Retry-After`)",
+}
+
+# Operations that are throttled (path prefix → statuses they add).
+THROTTLED = ("/api/v1/auth/token/", "/api/v1/exports/")
+PUBLIC = ("/api/v1/auth/token/",)
+
+
+def _error(status: str) -> dict:
+    return {
+        "description": ERROR_DESCRIPTIONS[status],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+def declare_error_responses(result, generator, request, public):
+    """Add the error answers an operation can give and does not declare."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    for path, operations in result.get("paths", {}).items():
+        if not path.startswith("/api/v1/"):
+            continue
+        for method, operation in operations.items():
+            if method not in ("get", "post", "put", "patch", "delete"):
+                continue
+            responses = operation.setdefault("responses", {})
+            params = operation.get("parameters", [])
+            for param in params:
+                if param.get("in") == "header" and param.get("name", "").lower() == "idempotency-key":
+                    param["schema"] = {"type": "string", "minLength": 1, "maxLength": 255}
+            wanted = set()
+            if params or "requestBody" in operation:
+                wanted.add("400")
+            if not path.startswith(PUBLIC):
+                wanted |= {"401", "403"}
+            if any(p.get("in") == "path" for p in params) or any(p.get("name") == "cursor" for p in params):
+                wanted.add("404")
+            if path.startswith(THROTTLED) and method == "post":
+                wanted.add("429")
+            for status in sorted(wanted):
+                if status not in responses:
+                    responses[status] = _error(status)
+                elif "content" not in responses[status]:
+                    responses[status]["content"] = _error(status)["content"]
     return result

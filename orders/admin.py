@@ -396,6 +396,9 @@ class CancellationRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_change_permission(self, request, obj=None):
+        return False  # the C5 record: decided only through the actions, never edited (superusers too)
+
     def has_delete_permission(self, request, obj=None):
         return False
 

@@ -208,10 +208,10 @@ class Actor(models.TextChoices):
 class OrderEvent(models.Model):
     """The order's timeline: one row per state change (who, when, what, before → after)."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=40)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_role = models.CharField(_("actor"), max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
     from_status = models.CharField(_("from"), max_length=20, blank=True, default="")
@@ -266,6 +266,10 @@ class CancellationRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending_review", "approved", "rejected"]), name="cancellation_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=["out_of_stock", "quality_issue", "logistics_exception", "other"]),
+                name="cancellation_reason_valid",
             ),
         ]
         indexes = [
@@ -366,6 +370,13 @@ class AfterSale(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="after_sale_amount_non_negative"),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "approved", "rejected"]), name="after_sale_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(type__in=["refund_only", "return_refund", "exchange"]), name="after_sale_type_valid"
+            ),
+            # A1: one open request per order at a time (the service says so; the database enforces it).
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(status="pending"), name="one_pending_after_sale_per_order"
             ),
         ]
         indexes = [

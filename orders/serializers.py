@@ -17,7 +17,9 @@ MONEY_LIMIT = 10**10  # DecimalField(max_digits=12, decimal_places=2)
 
 class ShopSerializer(serializers.ModelSerializer):
     deposit_balance = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True)
-    rating = serializers.DecimalField(source="rating_score", max_digits=5, decimal_places=2, read_only=True)
+    rating = serializers.DecimalField(
+        source="rating_score", max_digits=5, decimal_places=2, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = Shop
@@ -37,7 +39,7 @@ class OrderItemSerializer(serializers.ModelSerializer):
 
 
 class OrderEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = OrderEvent
@@ -129,7 +131,7 @@ class OrderListSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return privacy.phone_for(getattr(request, "user", None), order)
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_remaining_ship_seconds(self, order: Order) -> int | None:
         """Seconds left before ``ship_by`` (negative when overdue); null once shipped."""
         if order.status != Order.Status.AWAITING_SHIPMENT or order.ship_by is None:

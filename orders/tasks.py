@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.db import OperationalError
 from django.utils import timezone
 
 logger = logging.getLogger(__name__)
@@ -24,7 +25,21 @@ def touch_shop(shop_id: int, name: str) -> None:
     Shop.objects.filter(pk=shop_id).update(name=name)
 
 
-@shared_task(name="orders.process_refund", ignore_result=True)
+# A gateway that cannot be reached (connection error, timeout, a database
+# hiccup) is retried with exponential backoff; a refusal (GatewayError) is not
+# retried: the service moves the refund to the alternative-route queue (F1).
+# After the last retry the refund stays pending and the sweeper
+# ``orders.process_refunds`` picks it up (the gateway dedupes on the cause).
+REFUND_RETRY = {
+    "autoretry_for": (ConnectionError, TimeoutError, OperationalError),
+    "retry_backoff": 5,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+@shared_task(name="orders.process_refund", ignore_result=True, **REFUND_RETRY)
 def process_refund(refund_id: int) -> dict:
     """F1: send one pending refund to the gateway (a no-op when already handled)."""
     from .services import refund_process

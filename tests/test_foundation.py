@@ -67,6 +67,7 @@ def test_token_endpoint_is_throttled(api, merchant, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     from rest_framework.throttling import ScopedRateThrottle
 
+    original = ScopedRateThrottle.THROTTLE_RATES  # the class keeps it: restore exactly this
     ScopedRateThrottle.THROTTLE_RATES = rates
     try:
         codes = [
@@ -74,9 +75,7 @@ def test_token_endpoint_is_throttled(api, merchant, settings):
             for _ in range(4)
         ]
     finally:
-        from rest_framework.settings import api_settings
-
-        ScopedRateThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+        ScopedRateThrottle.THROTTLE_RATES = original
         cache.clear()
     assert codes[:3] == [400, 400, 400]
     assert codes[3] == 429

@@ -48,6 +48,9 @@ class _ReadOnlyInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the ticket's history is never edited (superusers too)
+
 
 class TicketReplyInline(_ReadOnlyInline):
     model = TicketReply

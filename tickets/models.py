@@ -119,7 +119,7 @@ class Ticket(models.Model):
 class TicketReply(models.Model):
     """The merchant's handling: a message, whether it records an agreement, evidence images."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="replies")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     message = models.TextField(_("message"))
     agreed = models.BooleanField(_("agreed with the buyer"), default=False)
@@ -165,10 +165,10 @@ class TicketEvent(models.Model):
         MERCHANT = "merchant", _("Merchant")
         SYSTEM = "system", _("System")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
     kind = models.CharField(_("event"), max_length=32)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     actor_role = models.CharField(_("actor"), max_length=16, choices=ActorRole.choices)
     from_status = models.CharField(_("from"), max_length=16, blank=True, default="")
