@@ -230,13 +230,15 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
-    "POSTPROCESSING_HOOKS": [
-        "drf_spectacular.hooks.postprocess_schema_enums",
-        "config.schema.declare_error_responses",
-    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Descriptions, error answers (with one example per code) and examples for every operation.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.schema.declare_error_responses",  # every status a view can answer
+        "config.schema.postprocess",  # descriptions, codes and examples (merchant docs)
+    ],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
         "ShopStatusEnum": "orders.models.Shop.Status",
@@ -252,6 +254,8 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "tickets.models.Ticket.Status",
         "TicketOutcomeEnum": "tickets.models.Ticket.Outcome",
         "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
+        "ExportStatusEnum": "orders.exports.models.Export.Status",
+        "ExportFormatEnum": "orders.exports.models.Export.Format",
     },
 }
 
@@ -338,6 +342,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "penalties.compute_ratings",
         "schedule": crontab(hour=1, minute=30),
         "options": {"expires": 6 * 3600},
+    },
+    # X3: re-send export jobs left queued (broker outage); fail jobs whose worker died.
+    "exports-requeue-stale": {
+        "task": "orders.requeue_stale_exports",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # X3: delete export files and records after EXPORT_TTL_DAYS.
+    "exports-expire": {
+        "task": "orders.expire_exports",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 1800},
     },
 }
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))

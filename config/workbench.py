@@ -54,6 +54,21 @@ class Queue:
 
 
 @dataclass
+class Progress:
+    """Long work under way: "1,200 of 48,000 rows" with a bar."""
+
+    label: str
+    done: int
+    total: int
+    url: str | None = None
+    status: str = ""
+
+    @property
+    def percent(self) -> int:
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+
+@dataclass
 class Chart:
     label: str
     svg: SafeString
@@ -83,6 +98,7 @@ class Panel:
     roles: tuple[str, ...] = ()
     queues: list[Queue] = field(default_factory=list)
     chart: Chart | None = None
+    progress: list[Progress] = field(default_factory=list)
     order: int = 100
     note: str = ""
     error: bool = False

@@ -19,14 +19,16 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import privacy, services
 from .errors import OrderError
+from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
     AlternativeRouteRefund,
@@ -205,7 +207,8 @@ class AfterSaleInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
+    export_kind = "orders"  # X1–X3: background export of the filtered list
     list_display = [
         "order_no",
         "shop",
@@ -237,7 +240,7 @@ class OrderAdmin(admin.ModelAdmin):
     date_hierarchy = None
     inlines = [OrderItemInline, CancellationInline, RefundInline, AfterSaleInline, OrderEventInline]
     fieldsets = [
-        (None, {"fields": ["order_no", "shop", "status", "placed_at", "paid_at", "ship_by"]}),
+        (None, {"fields": ["order_no", "shop", "status", "placed_at", "paid_at", "ship_by", "related_links"]}),
         (_("Buyer"), {"fields": ["buyer_name", "buyer_phone", "address"]}),
         (_("Money"), {"fields": ["total_amount", "refunded_amount"]}),
         (
@@ -287,6 +290,26 @@ class OrderAdmin(admin.ModelAdmin):
             (title, {**opts, "fields": [phone if f == "buyer_phone" else f for f in opts["fields"]]})
             for title, opts in self.fieldsets
         ]
+
+    # Links to what other apps hold about this order, by admin URL name only
+    # (orders imports neither tickets nor penalties).
+    RELATED = [
+        ("admin:tickets_ticket_changelist", _("Service tickets")),
+        ("admin:tickets_ticket_add", _("Open a ticket")),
+        ("admin:penalties_violation_changelist", _("Violations")),
+    ]
+
+    @admin.display(description=_("related"))
+    def related_links(self, obj: Order) -> str:
+        links = []
+        for url_name, label in self.RELATED:
+            try:
+                url = reverse(url_name)
+            except NoReverseMatch:
+                continue
+            param = "order_no" if url_name.endswith("_add") else "q"
+            links.append(format_html('<a href="{}?{}={}">{}</a>', url, param, obj.order_no, label))
+        return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
 
     @admin.display(description=_("buyer phone"))
     def buyer_phone(self, obj: Order) -> str:

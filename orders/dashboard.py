@@ -13,9 +13,9 @@ from datetime import datetime
 from django.utils.translation import gettext as _
 
 from config.charts import daily_series
-from config.workbench import REVIEWER, Chart, Panel, Queue, changelist_url, shows
+from config.workbench import REVIEWER, Chart, Panel, Progress, Queue, changelist_url, shows
 
-from .models import CancellationRequest, Refund
+from .models import CancellationRequest, Export, Refund
 
 
 def _waiting_hint(oldest: datetime | None, now: datetime) -> str:
@@ -29,9 +29,39 @@ def _waiting_hint(oldest: datetime | None, now: datetime) -> str:
     return _("oldest waiting %(days)d days") % {"days": minutes // (24 * 60)}
 
 
-def panels(request, now: datetime) -> list[Panel]:
-    if not shows(request, REVIEWER):
+def _my_exports(request, now: datetime) -> list[Panel]:
+    """X3: the user's exports still being written, with rows written of total."""
+    running = list(
+        Export.objects.filter(created_by=request.user, status__in=[Export.Status.QUEUED, Export.Status.RUNNING])
+        .order_by("-created_at")
+        .only("pk", "kind", "format", "status", "row_count", "rows_written")[:5]
+    )
+    if not running:
         return []
+    url = changelist_url("orders", "export")
+    return [
+        Panel(
+            key="orders-my-exports",
+            title=_("My exports in progress"),
+            order=5,
+            progress=[
+                Progress(
+                    label=f"#{e.pk} {e.kind}.{e.format}",
+                    done=e.rows_written,
+                    total=e.row_count,
+                    url=url,
+                    status=e.get_status_display(),
+                )
+                for e in running
+            ],
+        )
+    ]
+
+
+def panels(request, now: datetime) -> list[Panel]:
+    exports = _my_exports(request, now)
+    if not shows(request, REVIEWER):
+        return exports
     pending = CancellationRequest.objects.filter(status=CancellationRequest.Status.PENDING_REVIEW)
     oldest_pending = pending.order_by("requested_at").values_list("requested_at", flat=True).first()
     alternative = Refund.objects.filter(route=Refund.Route.ALTERNATIVE, status=Refund.Status.PENDING)
@@ -70,4 +100,4 @@ def panels(request, now: datetime) -> list[Panel]:
         order=50,
         chart=Chart.daily(label, daily_series(requests, "requested_at", now=now)),
     )
-    return [queues, chart]
+    return [*exports, queues, chart]

@@ -448,3 +448,6 @@ class AlternativeRouteRefund(Refund):
         proxy = True
         verbose_name = _("refund waiting for an alternative route")
         verbose_name_plural = _("refunds waiting for an alternative route")
+
+
+from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)

@@ -54,15 +54,19 @@ def order_detail_queryset(queryset: QuerySet) -> QuerySet:
     """Everything the order page shows, in a constant number of queries."""
     from django.db.models import Prefetch
 
-    from .models import OrderEvent
+    from .models import Order, OrderEvent
 
-    return queryset.select_related("shop").prefetch_related(
+    lookups = [
         "items",
         "cancellations__order",
         "refunds",
         "after_sales__order",
         Prefetch("events", queryset=OrderEvent.objects.select_related("actor")),
-    )
+    ]
+    # Added by the penalties app (a reverse relation: no import of penalties here).
+    if any(rel.get_accessor_name() == "violations" for rel in Order._meta.related_objects):
+        lookups.append("violations")
+    return queryset.select_related("shop").prefetch_related(*lookups)
 
 
 def order_get_for(user, order_no: str):

@@ -146,6 +146,7 @@ class OrderDetailSerializer(OrderListSerializer):
     ``OrderDetailApi.serializer_class``."""
 
     cancellation = serializers.SerializerMethodField()
+    violations = serializers.SerializerMethodField()
     cancellations = CancellationSerializer(many=True, read_only=True)
     refunds = RefundSerializer(many=True, read_only=True)
     after_sales = AfterSaleSerializer(many=True, read_only=True)
@@ -163,7 +164,43 @@ class OrderDetailSerializer(OrderListSerializer):
             "cancellations",
             "refunds",
             "after_sales",
+            "violations",
             "events",
+        ]
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "integer"},
+                    "judgement_no": {"type": "integer"},
+                    "judged_at": {"type": "string", "format": "date-time"},
+                    "charge_status": {"type": "string"},
+                    "charged_amount": {"type": "string", "format": "decimal"},
+                },
+            },
+        }
+    )
+    def get_violations(self, order: Order) -> list[dict]:
+        """P6: the order's overdue-shipment judgements. Read through the
+        reverse relation ``violations`` that the penalties app adds, so
+        ``orders`` never imports ``penalties``; empty without that app."""
+        if not hasattr(order, "violations"):
+            return []
+        rows = sorted(order.violations.all(), key=lambda v: (v.judgement_no, v.pk))
+        return [
+            {
+                "id": v.pk,
+                "judgement_no": v.judgement_no,
+                "judged_at": serializers.DateTimeField().to_representation(v.judged_at),
+                "charge_status": v.charge_status,
+                "charged_amount": serializers.DecimalField(max_digits=12, decimal_places=2).to_representation(
+                    v.charged_amount
+                ),
+            }
+            for v in rows
         ]
 
     @extend_schema_field(CancellationSerializer(allow_null=True))

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import apis
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("intake/orders/<str:order_no>/pay/", apis.IntakeOrderPayApi.as_view(), name="intake-order-pay"),
     path("intake/orders/<str:order_no>/tracking/", apis.IntakeOrderTrackingApi.as_view(), name="intake-order-tracking"),
     path("intake/after-sales/", apis.IntakeAfterSaleCreateApi.as_view(), name="intake-after-sale-create"),
+    path("", include("orders.exports.urls")),
 ]

@@ -532,3 +532,18 @@ class ShopRatingAdmin(ReadOnlyAdmin):
 class JobRunAdmin(ReadOnlyAdmin):
     list_display = ["job", "business_day", "started_at", "finished_at", "counts", "error"]
     list_filter = ["job", "business_day"]
+
+
+# --- the shop page: orders' ShopAdmin plus the penalties panel and actions -------
+from orders.admin import ShopAdmin as OrdersShopAdmin  # noqa: E402  (penalties may import orders)
+
+admin.site.unregister(Shop)
+
+
+@admin.register(Shop)
+class ShopAdmin(ShopPenaltiesAdminMixin, OrdersShopAdmin):
+    """The orders app's shop page, with balance, bans, sanctions and rating
+    trend (issue 5, point 4) and the top-up / sanction actions (P5, P8)."""
+
+    readonly_fields = [*OrdersShopAdmin.readonly_fields, "penalties_panel"]
+    actions = [top_up_deposit, suspend_shops, clear_shops, lift_shops]

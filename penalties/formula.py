@@ -10,7 +10,7 @@ component                   numerator / denominator                             
 ``merchant_cancellation``   orders cancelled on the merchant's request (C3) / paid      0.20
 ``quality_return``          orders with an after-sale for ``quality_issue`` (A2) / paid 0.20
 ``ticket_timeout``          tickets created in the window closed ``timed_out`` (T3)     0.20
-                            / tickets created in the window
+                            / tickets created in the window and closed
 ==========================  ==========================================================  ======
 
 ``score = 100 × (1 − Σ weight × rate)``, rounded to 2 places, between 0 and

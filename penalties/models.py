@@ -71,18 +71,14 @@ class Violation(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-judged_at"], name="violation_shop_judged"),
-            models.Index(fields=["judged_at"], name="violation_judged_at"),
             # P2: the re-judgement scan reads only violations still waiting for their successor.
             models.Index(
                 fields=["next_judgement_at"],
                 name="violation_next_due",
                 condition=Q(next_judgement_at__isnull=False),
             ),
-            # P3: the nightly batch reads only unsettled judgements.
-            models.Index(
-                fields=["judgement_day", "shop"], name="violation_unsettled", condition=Q(charge_status="pending")
-            ),
-            models.Index(fields=["judgement_day", "shop"], name="violation_day_shop"),
+            # P3: the nightly batch reads the unsettled judgements (and the charged ones of their days).
+            models.Index(fields=["charge_status", "judgement_day"], name="violation_status_day"),
         ]
 
     def __str__(self) -> str:
@@ -141,7 +137,6 @@ class DepositEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-id"], name="deposit_shop"),
-            models.Index(fields=["kind", "-id"], name="deposit_kind"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from rest_framework.test import APIClient
 
 from config import celery_app
@@ -36,6 +37,45 @@ def _celery_eager():
 @pytest.fixture(autouse=True)
 def _no_axes_lockouts(settings):
     settings.AXES_ENABLED = False
+
+
+_ROLES: dict[str, list[tuple[str, str]]] = {}
+
+
+@pytest.fixture(autouse=True)
+def _roles_survive_flushes(request):
+    """A transactional test (``transaction=True``, ``live_server``) empties the
+    database after itself, so the role groups made by data migrations are gone
+    for the next one. Snapshot them (with their permissions) before the first
+    flush and put them back when missing. Permissions and content types are
+    recreated by the flush itself (post_migrate)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or {
+        "transactional_db",
+        "live_server",
+    } & set(request.fixturenames)
+    if not transactional:
+        return
+    from django.contrib.auth.models import Group, Permission
+
+    if not _ROLES:
+        for group in Group.objects.prefetch_related("permissions__content_type"):
+            _ROLES[group.name] = [(p.content_type.app_label, p.codename) for p in group.permissions.all()]
+        return
+    for name, perms in _ROLES.items():
+        group, created = Group.objects.get_or_create(name=name)
+        if created:
+            wanted = Q()
+            for app_label, codename in perms:
+                wanted |= Q(content_type__app_label=app_label, codename=codename)
+            group.permissions.set(Permission.objects.filter(wanted) if perms else [])
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """PBKDF2 costs ~1 s per user on this loaded 2-core machine; tests check
+    behaviour, not hashing strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

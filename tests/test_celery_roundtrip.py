@@ -19,9 +19,9 @@ def test_task_travels_through_the_broker_to_a_worker():
     shop = ShopFactory(name="before")
     celery_app.conf.task_always_eager = False
     try:
-        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
             touch_shop.delay(shop.pk, "after")
-            deadline = time.monotonic() + 20
+            deadline = time.monotonic() + 60  # generous: CI machines are loaded
             while time.monotonic() < deadline:
                 if Shop.objects.get(pk=shop.pk).name == "after":
                     break

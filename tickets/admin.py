@@ -6,14 +6,18 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import DomainError
+from orders.exports.admin import BackgroundExportMixin
+from orders.models import Order
 
 from . import services
 from .models import ServiceType, Ticket, TicketEvent, TicketReply
@@ -58,8 +62,17 @@ class TicketReplyInline(_ReadOnlyInline):
         images = list(obj.images.all())
         if not images:
             return "—"
-        return format_html(
-            "{}", ", ".join(f"{img.image.name.rsplit('/', 1)[-1]} ({img.size // 1024} KB)" for img in images)
+        return format_html_join(
+            ", ",
+            '<a href="{}">{}</a> ({} KB)',
+            (
+                (
+                    reverse("ticket-evidence", args=[obj.ticket.ticket_no, img.pk]),
+                    img.image.name.rsplit("/", 1)[-1],
+                    img.size // 1024,
+                )
+                for img in images
+            ),
         )
 
 
@@ -71,6 +84,21 @@ class TicketEventInline(_ReadOnlyInline):
 
 class RejectForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000)
+
+
+class OpenTicketForm(forms.Form):
+    order_no = forms.CharField(label=_("Order number"), max_length=32)
+    service_type = forms.ModelChoiceField(label=_("Service type"), queryset=ServiceType.objects.filter(active=True))
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea(attrs={"rows": 5, "cols": 60}), max_length=2000
+    )
+
+    def clean_order_no(self):
+        order = Order.objects.filter(order_no=self.cleaned_data["order_no"].strip()).first()
+        if order is None:
+            raise forms.ValidationError(_("No such order."))
+        self.order = order
+        return order.order_no
 
 
 def _countdown(ticket: Ticket, now) -> str:
@@ -87,7 +115,8 @@ def _countdown(ticket: Ticket, now) -> str:
 
 
 @admin.register(Ticket)
-class TicketAdmin(admin.ModelAdmin):
+class TicketAdmin(BackgroundExportMixin, admin.ModelAdmin):
+    export_kind = "tickets"  # X1–X3: background export of the filtered list
     list_display = [
         "ticket_no",
         "order_link",
@@ -128,7 +157,38 @@ class TicketAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     def has_add_permission(self, request):
-        return False  # opened through the "open ticket" API / services only (T1)
+        return request.user.has_perm("tickets.add_ticket")
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """T1 from the admin: a small form calling ``ticket_open`` (the same
+        service as the API). ``?order_no=`` pre-fills the order, so the order
+        page can link here."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = OpenTicketForm(
+            request.POST if request.method == "POST" else None, initial={"order_no": request.GET.get("order_no", "")}
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                ticket = services.ticket_open(
+                    order=form.order,
+                    service_type=form.cleaned_data["service_type"],
+                    description=form.cleaned_data["description"],
+                    by=request.user,
+                    now=timezone.now(),
+                )
+            except DomainError as exc:
+                form.add_error(None, f"{exc.detail} ({exc.code})")
+            else:
+                self.message_user(request, gettext("Ticket %(no)s opened.") % {"no": ticket.ticket_no})
+                return redirect("admin:tickets_ticket_change", ticket.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Open a ticket"),
+            "opts": self.model._meta,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/tickets/ticket/open.html", context)
 
     def has_change_permission(self, request, obj=None):
         return False  # status changes only through the actions below

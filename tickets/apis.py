@@ -5,6 +5,7 @@ ticket. Views are thin: selectors read, services write."""
 from __future__ import annotations
 
 from django.db.models import Prefetch
+from django.http import FileResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -20,7 +21,7 @@ from orders.models import Order
 from . import services
 from .errors import TicketError
 from .filters import TicketFilter
-from .models import ServiceType, Ticket, TicketReply
+from .models import ServiceType, Ticket, TicketEvidence, TicketReply
 from .selectors import is_support, tickets_visible_to
 from .serializers import (
     TicketApproveInput,
@@ -186,3 +187,20 @@ class TicketRejectApi(APIView):
         now = timezone.now()
         services.ticket_reject(ticket=ticket, reason=data.validated_data["reason"], by=request.user, now=now)
         return _detail_response(request.user, ticket_no, now=now)
+
+
+class TicketEvidenceApi(APIView):
+    """An evidence image, to whoever may read the ticket (not served as public media)."""
+
+    permission_classes = [IsMerchant]
+
+    @extend_schema(
+        summary="Download an evidence image of a ticket reply",
+        responses={(200, "application/octet-stream"): bytes, 404: E404},
+    )
+    def get(self, request, ticket_no: str, evidence_id: int):
+        ticket = _get_ticket(request.user, ticket_no)
+        evidence = TicketEvidence.objects.filter(pk=evidence_id, reply__ticket=ticket).first()
+        if evidence is None or not evidence.image.storage.exists(evidence.image.name):
+            raise TicketError("not_found", _("No such image."), status=404)
+        return FileResponse(evidence.image.open("rb"), filename=evidence.image.name.rsplit("/", 1)[-1])

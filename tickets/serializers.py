@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,10 +13,14 @@ from .validators import max_evidence_images, validate_evidence_image
 
 class TicketEvidenceSerializer(serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField()
 
     class Meta:
         model = TicketEvidence
-        fields = ["id", "name", "size", "created_at"]
+        fields = ["id", "name", "size", "url", "created_at"]
+
+    def get_url(self, obj) -> str:
+        return reverse("ticket-evidence", args=[obj.reply.ticket.ticket_no, obj.pk])
 
     def get_name(self, obj) -> str:
         return obj.image.name.rsplit("/", 1)[-1]

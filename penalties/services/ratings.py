@@ -31,10 +31,8 @@ def _per_shop(queryset) -> dict[int, int]:
 
 
 def _ticket_timeouts(*, since: datetime, until: datetime) -> dict[int, tuple[int, int]]:
-    try:
-        from tickets.selectors import ticket_timeout_counts
-    except ImportError:  # the tickets app has not landed yet
-        return {}
+    from tickets.selectors import ticket_timeout_counts
+
     return ticket_timeout_counts(since=since, until=until)
 
 

@@ -20,38 +20,6 @@ CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
 SCREENSHOTS = Path(settings.VAR_DIR) / "screenshots"
 
 
-class _KeepSerializedDatabase:
-    """Browser tests are transactional (``live_server``) with
-    ``serialized_rollback`` so the role groups made by data migrations come
-    back after each flush. Django keeps the serialized database on the
-    connection object, which is context-local (asgiref ``Local``); once
-    Playwright runs, the tests see another connection object than the one
-    ``django_db_setup`` serialized on (when a non-browser test set the database
-    up first). Carry the serialized data over to whichever connection is current."""
-
-    contents: dict[str, str] = {}
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_fixture_setup(self, fixturedef, request):
-        from django.db import connections
-
-        if fixturedef.argname == "_django_db_helper":
-            for alias, data in self.contents.items():
-                if not hasattr(connections[alias], "_test_serialized_contents"):
-                    connections[alias]._test_serialized_contents = data
-        result = yield
-        if fixturedef.argname == "django_db_setup":
-            for alias in connections:
-                data = getattr(connections[alias], "_test_serialized_contents", None)
-                if data is not None:
-                    self.contents[alias] = data
-        return result
-
-
-def pytest_configure(config):
-    config.pluginmanager.register(_KeepSerializedDatabase(), "keep-serialized-database")
-
-
 def pytest_collection_modifyitems(config, items):
     browser_items = [item for item in items if "browser" in item.keywords]
     if not browser_items or CHROMIUM.exists():

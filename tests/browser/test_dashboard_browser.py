@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.workbench.helpers import pending_cancellation, refund_on_alternative_route
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from django.utils import timezone
 from orders.models import CancellationRequest, Order
 from tests.workbench.helpers import pending_cancellation
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = "13900001111"
 

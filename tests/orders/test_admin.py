@@ -181,3 +181,21 @@ def test_admin_other_pages_render(client, reviewer, shop_a):
         "/admin/",
     ]:
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_order_page_links_to_its_tickets_and_violations(client, shop_a):
+    """The order page links to the order's service tickets and violations."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from orders.roles import REVIEWER
+    from tests.factories import order_placed
+
+    user = get_user_model().objects.create_user("rev-links", password="x", is_staff=True)
+    user.groups.add(Group.objects.get(name=REVIEWER))
+    order = order_placed(shop=shop_a)
+    client.force_login(user)
+    html = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
+    assert f"/admin/tickets/ticket/?q={order.order_no}" in html
+    assert f"/admin/penalties/violation/?q={order.order_no}" in html

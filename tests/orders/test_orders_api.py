@@ -189,3 +189,16 @@ def test_notifications_unread_filter_and_mark_read(api, merchant, shop_a):
     assert [r["id"] for r in client.get("/api/v1/notifications/?unread=true").json()["results"]] == [n.pk]
     assert client.post(f"/api/v1/notifications/{n.pk}/read/").status_code == 200
     assert client.get("/api/v1/notifications/?unread=true").json()["results"] == []
+
+
+def test_order_detail_lists_violations(api, merchant, shop_a, django_assert_max_num_queries):
+    """The detail shows the order's judgements (P6) through the reverse relation."""
+    order = order_placed(shop=shop_a, placed_at=T0, now=T0)
+    detail = api(merchant).get(f"/api/v1/orders/{order.order_no}/").json()
+    assert detail["violations"] == []
+    from penalties.services import violations_judge
+
+    violations_judge(now=T0 + timedelta(hours=49))
+    detail = api(merchant).get(f"/api/v1/orders/{order.order_no}/").json()
+    assert [v["judgement_no"] for v in detail["violations"]] == [1]
+    assert set(detail["violations"][0]) == {"id", "judgement_no", "judged_at", "charge_status", "charged_amount"}

@@ -175,6 +175,8 @@ def test_reviewer_pages_render(staff_client, shop_a):
         assert resp.status_code == 200, name
     detail = staff_client.get(reverse("admin:penalties_sanctioncandidate_change", args=[shop_a.pk]))
     assert detail.status_code == 200 and "Deposit balance" in detail.content.decode()
+    shop_page = staff_client.get(reverse("admin:orders_shop_change", args=[shop_a.pk]))
+    assert shop_page.status_code == 200 and "Banned products" in shop_page.content.decode()
 
 
 def test_job_runs_recorded_and_a_second_daily_run_is_a_no_op(shop_a):

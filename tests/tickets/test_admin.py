@@ -130,3 +130,34 @@ def test_admin_service_types_are_editable_by_support(admin_client_for, support):
     )
     assert r.status_code == 302
     assert ServiceType.objects.get(pk=stype.pk).sla_hours == 12
+
+
+def test_t1_support_opens_a_ticket_in_the_admin(admin_client_for, support, order_a, shop_a):
+    """The admin's add page is a small form calling the same service: a
+    ticket with its deadline and a notice; an unknown order is a form error."""
+    client = admin_client_for(support)
+    page = client.get(f"{URL}add/?order_no={order_a.order_no}")
+    assert page.status_code == 200 and order_a.order_no.encode() in page.content
+    stype = ServiceType.objects.get(code="refund_query")
+    bad = client.post(f"{URL}add/", {"order_no": "1" * 19, "service_type": stype.pk, "description": "退款"})
+    assert bad.status_code == 200 and not Ticket.objects.exists()
+    r = client.post(f"{URL}add/", {"order_no": order_a.order_no, "service_type": stype.pk, "description": "退款"})
+    ticket = Ticket.objects.get()
+    assert r.status_code == 302 and r["Location"].endswith(f"/{ticket.pk}/change/")
+    assert (ticket.status, ticket.opened_by, ticket.service_type) == ("pending", support, stype)
+    assert Notification.objects.filter(shop=shop_a, kind="ticket_opened").count() == 1
+
+
+def test_admin_ticket_page_links_evidence_images(admin_client_for, support, merchant, order_a):
+    """Evidence images of a reply are listed on the ticket page with a link to the file."""
+    from .conftest import png_upload
+
+    stype = ServiceType.objects.get(code="product_complaint")
+    ticket = ticket_open(order=order_a, service_type=stype, description="投诉", by=support, now=timezone.now())
+    ticket_reply(ticket=ticket, message="见图", images=[png_upload()], by=merchant, now=timezone.now())
+    html = admin_client_for(support).get(f"{URL}{ticket.pk}/change/").content.decode()
+    evidence = ticket.replies.get().images.get()
+    assert f'href="/api/v1/tickets/{ticket.ticket_no}/evidence/{evidence.pk}/"' in html
+    assert (
+        admin_client_for(support).get(f"/api/v1/tickets/{ticket.ticket_no}/evidence/{evidence.pk}/").status_code == 200
+    )

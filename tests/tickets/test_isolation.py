@@ -54,3 +54,18 @@ def test_anonymous_is_401(api, order_a, open_ticket):
     no = open_ticket(order_a)["ticket_no"]
     assert api().get("/api/v1/tickets/").status_code == 401
     assert api().post(f"/api/v1/tickets/{no}/reply/", {"message": "x"}, format="json").status_code == 401
+
+
+def test_other_shops_evidence_image_is_404(api, merchant, merchant2, order_a, open_ticket):
+    """An evidence image is served only to those who may read its ticket."""
+    from .conftest import png_upload
+
+    no = open_ticket(order_a)["ticket_no"]
+    body = (
+        api(merchant)
+        .post(f"/api/v1/tickets/{no}/reply/", {"message": "证据", "images": [png_upload()]}, format="multipart")
+        .json()
+    )
+    url = body["replies"][0]["images"][0]["url"]
+    assert api(merchant).get(url).status_code == 200
+    assert api(merchant2).get(url).status_code == 404

@@ -142,7 +142,10 @@ def test_t2_evidence_required_type_needs_an_image(api, merchant, order_a, open_t
     assert r.status_code == 200, r.content
     evidence = TicketEvidence.objects.get()
     assert evidence.size > 0 and (settings.MEDIA_ROOT / evidence.image.name).exists()
-    assert r.json()["replies"][0]["images"][0]["name"].endswith(".png")
+    image = r.json()["replies"][0]["images"][0]
+    assert image["name"].endswith(".png")
+    download = api(merchant).get(image["url"])
+    assert download.status_code == 200 and b"".join(download.streaming_content).startswith(b"\x89PNG")
 
 
 def test_t2_evidence_must_be_a_real_image_within_limits(api, merchant, order_a, open_ticket, settings):

@@ -125,3 +125,21 @@ def test_bar_chart_svg_escapes_and_scales():
     assert svg.count('class="wb-bar"') == 3
     assert ">10</text>" in svg  # 7 rounds up to an axis of 10
     assert "<title>2026-11-02: 7</title>" in svg
+
+
+def test_x3_running_export_shows_rows_written_of_total(admin_client_for, support):
+    """While an export runs, its owner's workbench shows rows written of the total."""
+    from orders.models import Export
+
+    Export.objects.create(
+        kind="orders",
+        format="csv",
+        status=Export.Status.RUNNING,
+        created_by=support,
+        row_count=48000,
+        rows_written=12000,
+    )
+    html = admin_client_for(support).get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    panel = _panel(html, "orders-my-exports")
+    assert 'data-done="12000" data-total="48000"' in panel
+    assert "12000 of 48000 rows" in panel and '<progress max="100" value="25">' in panel

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0005_alternative_route_refund_queue"),
+        ("orders", "0006_export"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,200 @@
+"""Exports at 50,000 orders (issue 6 point 6).
+
+``run(ctx) -> dict`` (the ``bench.measure`` protocol) measures, each in its own
+process so that ``rss_mb`` is that measurement's own peak:
+
+- ``export_csv``: our CSV writer (PostgreSQL ``COPY`` of the export's SQL) over
+  the 50,000 newest orders, to a file — target ≤ 3× ``COPY (SELECT …) TO STDOUT``;
+- ``copy_same_sql``: ``COPY`` of exactly the export's SQL, read and discarded
+  (the database's share of ``export_csv``);
+- ``export_csv_python``: the Python streaming path (SQLite's) on the same rows;
+- ``export_xlsx``: our XLSX writer (XlsxWriter, constant memory);
+- ``export_xlsx_openpyxl``: the same rows through openpyxl's write-only workbook;
+- ``import_export_xlsx``: django-import-export's own ``Resource.export`` +
+  XLSX format of the same resource and rows — ours must be ≥ 4× faster;
+  all under 200 MB peak RSS.
+
+Standalone: ``DATABASE_URL=postgres://…/db python -m bench.exports [--seed 50000] [name]``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource as rusage
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROWS = 50_000
+MEASUREMENTS = [
+    "export_csv",
+    "copy_same_sql",
+    "export_csv_python",
+    "export_xlsx",
+    "export_xlsx_openpyxl",
+    "import_export_xlsx",
+]
+
+
+def _selection():
+    from orders.models import Order
+
+    return Order.objects.order_by("-placed_at", "-id")[:ROWS]
+
+
+def measure(name: str) -> dict:
+    """One measurement in this process."""
+    from django.db import connection
+    from import_export.formats.base_formats import XLSX
+
+    from orders.exports.orders_kind import ORDERS
+    from orders.exports.writers import copy_sql, write_csv, write_csv_python, write_xlsx, write_xlsx_openpyxl
+
+    res = ORDERS.resource_class(user=None)  # masked phone, as for a merchant
+    qs = _selection()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.out"
+        t = time.perf_counter()
+        if name == "export_csv":
+            rows = write_csv(res, qs, path)
+        elif name == "export_csv_python":
+            rows = write_csv_python(res, qs, path)
+        elif name == "export_xlsx":
+            rows = write_xlsx(res, qs, path)
+        elif name == "export_xlsx_openpyxl":
+            rows = write_xlsx_openpyxl(res, qs, path)
+        elif name == "import_export_xlsx":
+            dataset = res.export(qs)
+            path.write_bytes(XLSX().export_data(dataset))
+            rows = len(dataset)
+        elif name == "copy_same_sql":
+            sql, params = copy_sql(res, qs)
+            rows = 0
+            with connection.cursor() as cur:
+                statement = cur.cursor.mogrify(sql, params) if params else sql
+                with cur.cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+                    for _block in copy:
+                        pass
+                rows = cur.cursor.rowcount
+            path.write_bytes(b"")
+        else:
+            raise SystemExit(f"unknown measurement {name}")
+        seconds = time.perf_counter() - t
+        size = path.stat().st_size
+    return {
+        "seconds": round(seconds, 3),
+        "rows": rows,
+        "bytes": size,
+        "rss_mb": round(rusage.getrusage(rusage.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
+def _subprocess(name: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.exports", name],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**os.environ, "LOG_LEVEL": "WARNING"},
+        check=False,
+    )
+    if out.returncode != 0:
+        return {"error": out.stderr.strip().splitlines()[-1:] or ["failed"]}
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def run(ctx=None) -> dict:
+    """Every measurement, each in a fresh process; plus the ratios of issue 6."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {"pending": "the export benchmark needs PostgreSQL"}
+    figures = {name: _subprocess(name) for name in MEASUREMENTS}
+    csv_s = figures["export_csv"].get("seconds")
+    copy_s = figures["copy_same_sql"].get("seconds")
+    xlsx_s = figures["export_xlsx"].get("seconds")
+    ie_s = figures["import_export_xlsx"].get("seconds")
+    figures["ratios"] = {
+        "csv_over_copy_same_sql": round(csv_s / copy_s, 2) if csv_s and copy_s else None,
+        "import_export_xlsx_over_ours": round(ie_s / xlsx_s, 2) if ie_s and xlsx_s else None,
+    }
+    return figures
+
+
+def seed(n: int) -> None:
+    """``n`` paid orders (one or two items each) over 20 shops, set-based."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.db import transaction
+    from django.utils import timezone
+
+    from orders import privacy
+    from orders.models import Order, OrderItem, Product, Shop
+
+    now = timezone.now()
+    shops = [Shop.objects.get_or_create(name=f"Export bench shop {i:02d}")[0] for i in range(20)]
+    products = [
+        Product.objects.get_or_create(shop=s, sku=f"XB-{s.pk}", defaults={"name": f"商品 {s.pk} 号", "price": "19.90"})[
+            0
+        ]
+        for s in shops
+    ]
+    phones = [f"138{i:08d}" for i in range(50)]
+    tokens = [(privacy.encrypt_phone(p), privacy.phone_hash(p), privacy.mask_phone(p)) for p in phones]
+    batch = 5000
+    for start in range(0, n, batch):
+        with transaction.atomic():
+            orders = []
+            for i in range(start, min(n, start + batch)):
+                enc, h, masked = tokens[i % len(tokens)]
+                placed = now - timedelta(minutes=i)
+                shipped = i % 3 == 0
+                orders.append(
+                    Order(
+                        order_no=f"XB{i:017d}",
+                        shop=shops[i % len(shops)],
+                        status="shipped" if shipped else "awaiting_shipment",
+                        buyer_name=f"买家 {i}",
+                        buyer_phone_encrypted=enc,
+                        buyer_phone_hash=h,
+                        buyer_phone_masked=masked,
+                        address="上海市浦东新区世纪大道100号",
+                        total_amount=Decimal("39.80"),
+                        product_names=products[i % len(products)].name,
+                        placed_at=placed,
+                        paid_at=placed,
+                        ship_by=placed + timedelta(hours=48),
+                        shipped_at=placed + timedelta(hours=5) if shipped else None,
+                        carrier="SF" if shipped else "",
+                        tracking_no=f"SF{i:010d}" if shipped else "",
+                    )
+                )
+            Order.objects.bulk_create(orders)
+            items = []
+            for o in orders:
+                p = products[o.shop_id % len(products)]
+                items.append(OrderItem(order=o, product=p, name=p.name, unit_price=Decimal("19.90"), quantity=2))
+            OrderItem.objects.bulk_create(items)
+
+
+def main() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    args = sys.argv[1:]
+    if args[:1] == ["--seed"]:
+        seed(int(args[1]))
+        args = args[2:]
+    if args:
+        print(json.dumps(measure(args[0])))
+    else:
+        print(json.dumps(run(), indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Admin side of exports (issue 6 point 5).
+
+- :class:`BackgroundExportMixin`: django-import-export's ``ExportMixin`` whose
+  form, instead of building the file in the request, records a background job
+  for the change list as filtered (its query string is the job's filters) under
+  the same 50,000-row cap and per-user minute as the API. A ModelAdmin adopts
+  it with one line: ``class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
+  export_kind = "orders"``.
+- :class:`ExportAdmin`: the "exports" page: a reviewer's own export records,
+  with progress and a download link.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export.admin import ExportMixin
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.forms import ExportForm
+
+from . import services
+from .apis import export_file_response
+from .models import Export
+from .registry import get_kind
+
+FORMAT_NAMES = {CSV: "csv", XLSX: "xlsx"}
+
+
+class BackgroundExportMixin(ExportMixin):
+    """Export the filtered change list as a background job (X1–X3, T4)."""
+
+    export_kind: str = ""
+    export_form_class = ExportForm
+    formats = [CSV, XLSX]
+
+    def get_export_formats(self):
+        return [CSV, XLSX]
+
+    def get_export_resource_classes(self, request):
+        return [get_kind(self.export_kind).resource_class]
+
+    def get_export_resource_kwargs(self, request, **kwargs):
+        return {"user": request.user}
+
+    def export_action(self, request):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return super().export_action(request)
+        formats = self.get_export_formats()
+        form = self.get_export_form_class()(formats, self.get_export_resource_classes(request), data=request.POST)
+        if not form.is_valid():
+            return super().export_action(request)
+        fmt = FORMAT_NAMES[formats[int(form.cleaned_data["format"])]]
+        kind = get_kind(self.export_kind)
+        query = request.GET.urlencode()
+        changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
+        try:
+            selection = services.admin_selection(kind=kind, query=query, user=request.user)
+            export = services.export_request(
+                user=request.user,
+                kind=kind,
+                fmt=fmt,
+                filters={"admin_query": query},
+                selection=selection,
+                now=timezone.now(),
+                source=Export.Source.ADMIN,
+            )
+        except services.ExportError as exc:
+            self.message_user(request, str(exc.detail), messages.ERROR)
+            return HttpResponseRedirect(changelist + (f"?{query}" if query else ""))
+        except IncorrectLookupParameters:
+            self.message_user(request, _("These filters cannot be exported."), messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        self.message_user(
+            request,
+            _("Export #%(id)s of %(rows)s rows is being prepared; download it from the exports page.")
+            % {"id": export.pk, "rows": export.row_count},
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(reverse("admin:orders_export_changelist"))
+
+
+@admin.register(Export)
+class ExportAdmin(admin.ModelAdmin):
+    """Exports page: my export records (newest first) and their files."""
+
+    list_display = ["id", "kind", "format", "status", "row_count", "rows_written", "created_at", "finished_at", "link"]
+    list_filter = ["status", "kind", "format"]
+    readonly_fields = [
+        "kind",
+        "format",
+        "status",
+        "source",
+        "filters",
+        "row_count",
+        "rows_written",
+        "size_bytes",
+        "duration_ms",
+        "error",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "link",
+    ]
+    fields = readonly_fields
+    list_per_page = 100
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(created_by=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/download/",
+                self.admin_site.admin_view(self.download_view),
+                name="orders_export_download",
+            ),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=gettext_lazy("file"))
+    def link(self, obj: Export):
+        if obj.status != Export.Status.DONE:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:orders_export_download", args=[obj.pk]), obj.filename)
+
+    def download_view(self, request, pk: int):
+        export = self.get_queryset(request).filter(pk=pk).first()
+        if export is None:
+            from django.http import Http404
+
+            raise Http404
+        return export_file_response(export)

@@ -1,0 +1,107 @@
+"""Export columns, defined once: a key, a human header and a SQL expression.
+
+The same definition feeds three writers: the PostgreSQL ``COPY`` path (the
+expression rendered to text by the database), the Python streaming path
+(``values_list().iterator()``, formatted by :func:`py_value`) and
+django-import-export's own ``Resource.export`` (through :class:`ColumnWidget`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Aggregate, Case, CharField, F, Func, TextField, Value, When
+from django.db.models.expressions import Combinable
+from import_export.widgets import Widget
+
+from ..policy import PLATFORM_TZ
+
+TEXT, DATETIME, NUMBER = "text", "datetime", "number"
+DT_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: Any  # str or lazy str
+    expr: Combinable | str
+    type: str = TEXT
+    # A transform only Python can do (decrypting a phone): forces the Python path.
+    convert: Callable[[Any], Any] | None = None
+
+    def expression(self):
+        return F(self.expr) if isinstance(self.expr, str) else self.expr
+
+
+class ShanghaiText(Func):
+    """``timestamptz`` → ``'YYYY-MM-DD HH24:MI:SS'`` in Asia/Shanghai (PostgreSQL)."""
+
+    template = "to_char((%(expressions)s) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+    output_field = TextField()
+
+
+class NullIfEmpty(Func):
+    """'' → NULL, so that COPY's CSV writes an empty field (not ``""``) like Python's csv."""
+
+    function = "NULLIF"
+    template = "NULLIF(%(expressions)s, '')"
+    output_field = TextField()
+
+
+class JoinAgg(Aggregate):
+    """``string_agg(x, '; ')`` on PostgreSQL, ``group_concat(x, '; ')`` on SQLite."""
+
+    function = "STRING_AGG"
+    template = "%(function)s(%(distinct)s%(expressions)s, '; ')"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
+
+
+def choice_label(field: str, choices) -> Case:
+    """The human label of a choices field, computed by the database."""
+    return Case(
+        *[When(**{field: value}, then=Value(str(label))) for value, label in choices],
+        default=F(field),
+        output_field=CharField(),
+    )
+
+
+def copy_expression(column: Column):
+    """The column as text produced by PostgreSQL, equal to :func:`py_value`'s output."""
+    expr = column.expression()
+    if column.type == DATETIME:
+        return ShanghaiText(expr)
+    if column.type == TEXT:
+        return NullIfEmpty(expr)
+    return expr
+
+
+def py_value(column: Column, value: Any, *, native: bool = False) -> Any:
+    """A value from ``values_list`` as written to a file: text for CSV,
+    native (naive Shanghai datetime, number) for XLSX cells."""
+    if value is None:
+        return None if native else ""
+    if column.convert is not None:
+        value = column.convert(value)
+    if isinstance(value, datetime):
+        local = value.astimezone(PLATFORM_TZ)
+        return local.replace(tzinfo=None) if native else local.strftime(DT_FORMAT)
+    if native:
+        return value
+    return str(value)
+
+
+class ColumnWidget(Widget):
+    """Lets django-import-export's own export render a column like our writers."""
+
+    def __init__(self, column: Column, **kwargs):
+        self.column = column
+        super().__init__(**kwargs)
+
+    def render(self, value, obj=None, **kwargs):
+        return py_value(self.column, value, native=bool(kwargs.get("force_native_type")))

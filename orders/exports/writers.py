@@ -1,0 +1,172 @@
+"""Streaming file writers (X3, issue 6 point 6). None holds the whole export
+in memory: rows go from the database cursor to the file in chunks.
+
+- CSV on PostgreSQL: ``COPY (<the filtered queryset's SQL>) TO STDOUT`` through
+  psycopg 3's ``cursor.copy``: the database formats every value.
+- CSV elsewhere (SQLite) or when a column needs Python (a decrypted phone):
+  ``values_list().iterator()`` + ``csv.writer``.
+- XLSX: the same iterator into XlsxWriter in ``constant_memory`` mode (rows are
+  flushed as they are written; strings never become formulas or links).
+Both CSV paths write the same text (UTF-8 with BOM for Excel, ``\\n`` lines).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable
+from pathlib import Path
+
+import xlsxwriter
+from django.db import connections
+from django.db.models import QuerySet
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+from .columns import DATETIME, NUMBER, copy_expression, py_value
+from .resources import ColumnResource
+
+CHUNK = 2000
+PROGRESS_EVERY = 5000
+BOM = "\ufeff"
+
+Progress = Callable[[int], None]
+
+
+def _noop(_: int) -> None:
+    pass
+
+
+def can_copy(resource: ColumnResource, queryset: QuerySet) -> bool:
+    return connections[queryset.db].vendor == "postgresql" and not resource.needs_python
+
+
+def write_csv(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    if can_copy(resource, queryset):
+        return write_csv_copy(resource, queryset, path, progress)
+    return write_csv_python(resource, queryset, path, progress)
+
+
+def _rows(resource: ColumnResource, queryset: QuerySet, *, native: bool):
+    columns = resource.columns
+    for row in resource.values(queryset).iterator(chunk_size=CHUNK):
+        yield [py_value(c, v, native=native) for c, v in zip(columns, row, strict=True)]
+
+
+def write_csv_python(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    n = 0
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(BOM)
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(resource.headers)
+        for row in _rows(resource, queryset, native=False):
+            writer.writerow(row)
+            n += 1
+            if n % PROGRESS_EVERY == 0:
+                progress(n)
+    return n
+
+
+def copy_sql(resource: ColumnResource, queryset: QuerySet) -> tuple[str, tuple]:
+    """The filtered queryset's SQL, selecting each column as the text to write."""
+    qs = queryset.annotate(**{c.key: copy_expression(c) for c in resource.columns}).values_list(
+        *[c.key for c in resource.columns]
+    )
+    return qs.query.get_compiler(using=qs.db).as_sql()
+
+
+def write_csv_copy(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    sql, params = copy_sql(resource, queryset)
+    connection = connections[queryset.db]
+    n = 0
+    with open(path, "wb") as f:
+        f.write(BOM.encode())
+        header = _csv_line(resource.headers)
+        f.write(header.encode())
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # psycopg 3 ClientCursor: binds parameters client-side
+            statement = raw.mogrify(sql, params) if params else sql
+            with raw.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
+                since = 0
+                for block in copy:
+                    f.write(block)
+                    since += bytes(block).count(b"\n")
+                    if since >= PROGRESS_EVERY:
+                        n += since
+                        since = 0
+                        progress(n)
+                n += since
+            if raw.rowcount is not None and raw.rowcount >= 0:
+                n = raw.rowcount  # exact even when a value holds a newline
+    return n
+
+
+def _csv_line(values: list[str]) -> str:
+    import io
+
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow(values)
+    return buf.getvalue()
+
+
+def _cell(value):
+    if isinstance(value, str):
+        if ILLEGAL_CHARACTERS_RE.search(value):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):
+            value = "'" + value  # data, never a formula
+    return value
+
+
+def write_xlsx(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    """XLSX with XlsxWriter's constant-memory mode: measured here ~7× faster
+    than django-import-export's own (openpyxl) export of the same rows, and
+    openpyxl's write-only mode was no faster than that without lxml."""
+    workbook = xlsxwriter.Workbook(
+        str(path),
+        {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False},
+    )
+    try:
+        sheet = workbook.add_worksheet("export")
+        bold = workbook.add_format({"bold": True})
+        when = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+        for col, header in enumerate(resource.headers):
+            sheet.write_string(0, col, header, bold)
+        kinds = [c.type for c in resource.columns]
+        n = 0
+        for n, row in enumerate(_rows(resource, queryset, native=True), start=1):
+            for col, (kind, value) in enumerate(zip(kinds, row, strict=True)):
+                if value is None or value == "":
+                    continue
+                if kind == DATETIME and hasattr(value, "year"):
+                    sheet.write_datetime(n, col, value, when)
+                elif kind == NUMBER and not isinstance(value, str):
+                    sheet.write_number(n, col, value)
+                else:
+                    sheet.write_string(n, col, _clean(str(value)))
+            if n % PROGRESS_EVERY == 0:
+                progress(n)
+    finally:
+        workbook.close()
+    return n
+
+
+def _clean(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if ILLEGAL_CHARACTERS_RE.search(value) else value
+
+
+def write_xlsx_openpyxl(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
+    """The same with openpyxl's write-only workbook (kept for the benchmark: ~10× slower here)."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title="export")
+    ws.append(resource.headers)
+    n = 0
+    for row in _rows(resource, queryset, native=True):
+        ws.append([_cell(v) for v in row])
+        n += 1
+        if n % PROGRESS_EVERY == 0:
+            progress(n)
+    wb.save(path)
+    return n
+
+
+WRITERS = {"csv": write_csv, "xlsx": write_xlsx}
