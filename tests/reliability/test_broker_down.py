@@ -85,3 +85,34 @@ def test_f1_refund_approval_with_the_broker_down_answers_and_the_sweeper_pays_la
     process_refunds.apply()
     refund.refresh_from_db()
     assert refund.status == "succeeded" and refund.amount == Decimal(order.total_amount)
+
+
+@pytest.mark.django_db
+def test_x3_export_with_the_broker_down_answers_202_and_the_sweeper_runs_it(
+    api, shop_a, merchant, dead_broker, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Given the broker is unreachable, when a merchant asks for an export,
+    then the answer is 202 with the job recorded ``queued``; when the sweeper
+    ``orders.requeue_stale_exports`` runs once the broker is back, the job runs."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from orders.exports.models import Export
+    from orders.exports.tasks import requeue_stale_exports
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    order_placed(shop=shop_a)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api(merchant).post(
+            "/api/v1/exports/", {"kind": "orders", "format": "csv", "filters": {}}, format="json"
+        )
+    assert response.status_code == 202, response.content
+    export = Export.objects.get(pk=response.json()["id"])
+    assert export.status == "queued"
+
+    celery_app.conf.task_always_eager = True  # the broker is back
+    with time_machine.travel(export.enqueued_at + timedelta(minutes=10), tick=False):
+        requeue_stale_exports.apply()
+    export.refresh_from_db()
+    assert (export.status, export.rows_written, export.enqueue_attempts) == ("done", 1, 2)
