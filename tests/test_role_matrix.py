@@ -22,6 +22,7 @@ from rest_framework.test import APIClient
 
 from orders.services import after_sale_open, cancellation_request, notification_create, order_ship
 from tests.factories import ProductFactory, order_placed
+from tests.tickets.conftest import png_upload
 
 ROLES = ("anonymous", "merchant", "merchant2", "support", "reviewer", "storefront")
 VERBS = ("get", "post", "put", "patch", "delete")
@@ -77,6 +78,11 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ),
     ("/api/v1/tickets/{review_ticket_no}/approve/", "post"): ((401, 403, 403, 200, 403, 403), {}),
     ("/api/v1/tickets/{review_ticket_no}/reject/", "post"): ((401, 403, 403, 200, 403, 403), {"reason": "no proof"}),
+    ("/api/v1/exports/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/exports/", "post"): ((401, 202, 202, 202, 202, 202), {"kind": "orders", "format": "csv", "filters": {}}),
+    ("/api/v1/exports/{export}/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    ("/api/v1/exports/{export}/download/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    ("/api/v1/tickets/{review_ticket_no}/evidence/{evidence}/", "get"): ((401, 200, 404, 200, 404, 404), None),
     ("/api/v1/violations/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/deposit/entries/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/ratings/", "get"): ((401, 200, 200, 200, 200, 200), None),
@@ -93,6 +99,8 @@ PARAM_OBJECTS = {
     "cancellation": "cancellation",
     "ticket_no": "ticket",
     "review_ticket_no": "review_ticket",
+    "export": "export",
+    "evidence": "evidence",
 }
 
 
@@ -150,9 +158,10 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture
-def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront):
+def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront, settings, tmp_path):
     from django.core.cache import cache
 
+    from orders.exports.services import export_kind_get, export_request, export_run, export_selection
     from tickets.models import ServiceType
     from tickets.services import ticket_open, ticket_reply
 
@@ -175,7 +184,18 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
     review_ticket = ticket_open(
         order=shipped, service_type=service_type, description="where is it", by=support, now=now
     )
-    ticket_reply(ticket=review_ticket, message="on its way", by=merchant, now=now)
+    settings.MEDIA_ROOT = tmp_path / "media"
+    reply = ticket_reply(ticket=review_ticket, message="on its way", images=[png_upload()], by=merchant, now=now)
+    kind = export_kind_get("orders")
+    export = export_request(
+        user=merchant,
+        kind=kind,
+        fmt="csv",
+        filters={},
+        selection=export_selection(kind=kind, filters={}, user=merchant),
+        now=now - timedelta(minutes=5),
+    )
+    export_run(export_id=export.pk, now=now - timedelta(minutes=5))
     for user in (merchant, merchant2, support, reviewer, storefront):
         user.set_password("matrix-pass-1")
         user.save(update_fields=["password"])
@@ -195,6 +215,8 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         "notification": notification,
         "ticket": ticket,
         "review_ticket": review_ticket,
+        "export": export,
+        "evidence": reply.images.get(),
         "product": product,
         "shop_a": shop_a,
         "service_type": service_type,

@@ -28,12 +28,24 @@ AUTO_CLOSE_CHUNK = 5000
 
 
 def _queue_processing(refund_ids: list[int]) -> None:
+    """After commit, ask a worker to pay. With the broker down the refund stays
+    recorded as pending (never lost, never a 500 for the decision that issued
+    it) and the sweeper ``orders.process_refunds`` sends it on its next run."""
+    from kombu.exceptions import OperationalError as BrokerError
+
     from ..tasks import process_refund, process_refunds
 
-    if len(refund_ids) == 1:
-        transaction.on_commit(lambda: process_refund.delay(refund_ids[0]))
-    elif refund_ids:
-        transaction.on_commit(lambda: process_refunds.delay(refund_ids))
+    def send() -> None:
+        try:
+            if len(refund_ids) == 1:
+                process_refund.delay(refund_ids[0])
+            else:
+                process_refunds.delay(refund_ids)
+        except (BrokerError, OSError):
+            logger.warning("broker unreachable: refunds %s left pending for the sweeper", refund_ids, exc_info=True)
+
+    if refund_ids:
+        transaction.on_commit(send)
 
 
 @transaction.atomic

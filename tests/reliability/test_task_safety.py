@@ -335,3 +335,64 @@ def test_refund_sweeper_twice_at_once_pays_each_refund_once(shop_a, counting_gat
     assert sorted(counting_gateway.calls) == sorted(f"test:sweep:{i}" for i in range(20))
     assert Refund.objects.filter(status="succeeded").count() == 20
     assert OrderEvent.objects.filter(kind="refund_succeeded").count() == 20
+
+
+@pytest.mark.django_db
+def test_export_job_delivered_twice_writes_one_file(shop_a, merchant, settings, tmp_path):
+    """X3: the export job delivered twice writes one file once (the second
+    delivery finds the job no longer queued)."""
+    from orders.exports.models import Export
+    from orders.exports.tasks import run_export
+
+    export = _export(shop_a, merchant, settings, tmp_path)
+    run_export.apply(args=[export.pk])
+    run_export.apply(args=[export.pk])
+    export.refresh_from_db()
+    files = list((tmp_path / "media").rglob("*.csv"))
+    assert (export.status, export.rows_written, len(files)) == ("done", 2, 1)
+    assert Export.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_export_job_killed_halfway_leaves_no_partial_file_and_is_marked_failed(
+    shop_a, merchant, settings, tmp_path, monkeypatch
+):
+    """X3: a run that dies while writing leaves no partial file, the job says
+    ``failed`` with the reason (so the user's minute is freed, X2), and a
+    redelivered message does not run it a second time."""
+    from orders.exports import services as export_services
+    from orders.exports.tasks import run_export
+
+    export = _export(shop_a, merchant, settings, tmp_path)
+
+    def dies_after_first_row(resource, selection, path, progress):
+        path.write_text("order_no\n1\n")
+        progress(1)
+        raise Boom("worker killed halfway")
+
+    monkeypatch.setitem(export_services.WRITERS, "csv", dies_after_first_row)
+    run_export.apply(args=[export.pk])
+    monkeypatch.undo()
+    run_export.apply(args=[export.pk])
+    export.refresh_from_db()
+    assert export.status == "failed" and "worker killed halfway" in export.error
+    assert list((tmp_path / "media").rglob("*.*")) == []
+
+
+def _export(shop, user, settings, tmp_path):
+    from django.utils import timezone
+
+    from orders.exports.services import export_kind_get, export_request, export_selection
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    order_placed(shop=shop)
+    order_placed(shop=shop)
+    kind = export_kind_get("orders")
+    return export_request(
+        user=user,
+        kind=kind,
+        fmt="csv",
+        filters={},
+        selection=export_selection(kind=kind, filters={}, user=user),
+        now=timezone.now(),
+    )
