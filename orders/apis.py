@@ -108,8 +108,7 @@ class OrderDetailApi(generics.RetrieveAPIView):
         return selectors.order_detail_queryset(selectors.orders_for(self.request.user))
 
     def get_object(self):
-        order = selectors.order_get_for(self.request.user, self.kwargs["order_no"])
-        return selectors.order_detail_queryset(type(order).objects.filter(pk=order.pk)).get()
+        return selectors.order_detail_for(self.request.user, self.kwargs["order_no"])
 
 
 class OrderShipApi(APIView):

@@ -79,6 +79,18 @@ def order_get_for(user, order_no: str):
         raise _not_found("Order")
 
 
+def order_detail_for(user, order_no: str):
+    """The user's order with everything its page shows, found and loaded in
+    one pass (the lookup is the detail query itself); "not found" as
+    ``order_get_for``."""
+    from .models import Order
+
+    try:
+        return order_detail_queryset(orders_for(user)).get(order_no=order_no)
+    except Order.DoesNotExist:
+        raise _not_found("Order")
+
+
 def order_get_any(order_no: str):
     """Intake and reviewers address any order by number."""
     from .models import Order

@@ -4,6 +4,7 @@ Small N here; the same plan loads 1,000,000 orders on PostgreSQL for
 ``make bench``. Runs on SQLite (Python path) and on PostgreSQL (set-based SQL)."""
 
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -92,3 +93,34 @@ def test_seed_bulk_violations_agree_with_the_ledger(seeded):
     sums = dict(DepositEntry.objects.values("shop").annotate(s=Sum("amount")).values_list("shop", "s"))
     for shop in Shop.objects.filter(name__startswith="Bench shop "):
         assert shop.deposit_balance == sums.get(shop.pk, Decimal("0.00"))
+
+
+def test_seed_bulk_tickets_across_states(seeded):
+    """T1–T3 in the data set: a few % of paid orders carry a service ticket
+    opened after payment by support, in every state (closed as approved, agreed
+    or timed out; in review; pending, some past their deadline), each with an
+    "opened" event, a reply and its event once handled, and closed tickets
+    carry their outcome and closing time."""
+    from tickets.models import Ticket, TicketEvent, TicketReply
+
+    now = seeded
+    tickets = list(Ticket.objects.select_related("order", "service_type"))
+    paid = Order.objects.filter(paid_at__isnull=False).count()
+    assert 0.01 * paid <= len(tickets) <= 0.05 * paid
+    states = Counter((t.status, t.outcome) for t in tickets)
+    assert states[("pending", None)] and states[("in_review", None)]
+    assert {o for s, o in states if s == "closed"} == {"approved", "agreed", "timed_out"}
+    assert any(t.status == "pending" and t.handle_deadline < now for t in tickets)
+    assert any(t.status == "pending" and t.handle_deadline > now for t in tickets)
+    for t in tickets:
+        assert t.shop_id == t.order.shop_id
+        assert t.order.paid_at <= t.created_at <= now
+        assert t.handle_deadline == t.created_at + timedelta(hours=t.service_type.sla_hours)
+        assert (t.status == "closed") == (t.outcome is not None) == (t.closed_at is not None)
+        if t.outcome == "agreed":
+            assert t.service_type.allows_agreed_close
+    opened = Counter(TicketEvent.objects.filter(kind="opened").values_list("ticket_id", flat=True))
+    assert set(opened) == {t.pk for t in tickets} and set(opened.values()) == {1}
+    replied = {t.pk for t in tickets if t.first_reply_at}
+    assert set(TicketReply.objects.values_list("ticket_id", flat=True)) == replied
+    assert replied >= {t.pk for t in tickets if t.status == "in_review" or t.outcome in ("approved", "agreed")}

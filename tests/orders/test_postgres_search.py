@@ -38,3 +38,14 @@ def test_admin_unfiltered_list_uses_estimated_count(client, shop_a):
     sqls = [q["sql"] for q in queries]
     assert any("reltuples" in s for s in sqls)
     assert not any("COUNT(*)" in s and '"orders_order"' in s for s in sqls)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_o2_trigram_index_keeps_a_short_pending_list():
+    """Every product search reads the GIN pending list in full: the index
+    merges it past 256 kB instead of the 4 MB default (migration 0007)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = 'order_product_names_trgm'")
+        (options,) = cursor.fetchone()
+    assert "gin_pending_list_limit=256" in options
