@@ -27,5 +27,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0006_export")]
+    dependencies = [("orders", "0007_integrity_constraints")]
     operations = [migrations.RunPython(forwards, backwards)]
