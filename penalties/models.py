@@ -35,8 +35,21 @@ class Violation(models.Model):
         DAILY_CAP = "daily_cap", _("Beyond the shop's daily cap")
         ORDER_LIMIT = "order_limit", _("Beyond the deductions allowed per order")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="violations")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="violations")
+    # No database FK check and no single-column index on these two (see
+    # "Performance" in the README): the judgement inserts 100k rows in one
+    # statement, and a FK check per row (which also locks each order row) cost
+    # more than the insert itself. Integrity holds without it: the rows are
+    # written only by the judgement, from ``orders_order`` rows selected in the
+    # same statement (shop copied from the order); orders and shops are never
+    # deleted (``PROTECT`` still guards ORM deletes). The unique
+    # ``(order, judgement_no)`` and ``(shop, -judged_at)`` indexes serve the
+    # lookups the single-column indexes served.
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, related_name="violations", db_index=False, db_constraint=False
+    )
+    shop = models.ForeignKey(
+        Shop, on_delete=models.PROTECT, related_name="violations", db_index=False, db_constraint=False
+    )
     judgement_no = models.PositiveSmallIntegerField(_("judgement number"))
     judged_at = models.DateTimeField(_("judged at"))
     # The Asia/Shanghai day of ``judged_at``: the day the P3 cap counts on.
