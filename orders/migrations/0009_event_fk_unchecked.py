@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0007_integrity_constraints"),
+        ("orders", "0008_trigram_pending_list"),
     ]
 
     operations = [
