@@ -14,7 +14,7 @@ import re
 from datetime import timedelta
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
@@ -27,8 +27,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_actions import run_per_row
+
 from . import privacy, services
-from .errors import OrderError
 from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
@@ -424,19 +425,6 @@ def _confirm(modeladmin, request, queryset, *, action, title, intro, button, for
     return TemplateResponse(request, "admin/orders/confirm_action.html", context)
 
 
-def _run(modeladmin, request, rows, call) -> None:
-    """Call a service per row; report successes and each refusal."""
-    done = 0
-    for row in rows:
-        try:
-            call(row)
-            done += 1
-        except OrderError as exc:
-            modeladmin.message_user(request, f"{row}: {exc.detail} ({exc.code})", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, gettext("%(n)d done.") % {"n": done}, messages.SUCCESS)
-
-
 @admin.register(CancellationRequest)
 class CancellationRequestAdmin(admin.ModelAdmin):
     list_display = ["order", "shop", "reason", "detail", "status", "requested_by", "requested_at", "decided_at"]
@@ -485,7 +473,9 @@ class CancellationRequestAdmin(admin.ModelAdmin):
                 button=gettext("Yes, approve"),
             )
         now = timezone.now()
-        _run(self, request, queryset, lambda c: services.cancellation_approve(cancellation=c, by=request.user, now=now))
+        run_per_row(
+            self, request, queryset, lambda c: services.cancellation_approve(cancellation=c, by=request.user, now=now)
+        )
         return None
 
     @admin.action(description=_("Reject (asks for a reason)"), permissions=["review"])
@@ -504,7 +494,7 @@ class CancellationRequestAdmin(admin.ModelAdmin):
             )
         now = timezone.now()
         reason = form.cleaned_data["reason"]
-        _run(
+        run_per_row(
             self,
             request,
             queryset,
@@ -583,7 +573,7 @@ class AlternativeRouteRefundAdmin(RefundAdminBase):
             )
         now = timezone.now()
         note = form.cleaned_data["note"]
-        _run(
+        run_per_row(
             self,
             request,
             queryset,

@@ -26,6 +26,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_actions import run_per_row
 from orders.models import Shop
 from orders.policy import business_day
 
@@ -81,18 +82,6 @@ def _intermediate(modeladmin, request, queryset, *, action: str, title, form, no
     )
 
 
-def _run_each(modeladmin, request, queryset, call, done_message) -> None:
-    done = 0
-    for obj in queryset:
-        try:
-            call(obj)
-            done += 1
-        except PenaltyError as exc:
-            modeladmin.message_user(request, f"{obj}: {exc.detail}", messages.ERROR)
-    if done:
-        modeladmin.message_user(request, done_message % {"n": done}, messages.SUCCESS)
-
-
 # --- shop actions (sanction list; also for the orders app's ShopAdmin) ----------
 
 
@@ -102,7 +91,7 @@ def _sanction_action(action: str, name: str, *, title, done, description):
             form = ReasonForm(request.POST)
             if form.is_valid():
                 now = timezone.now()
-                _run_each(
+                run_per_row(
                     modeladmin,
                     request,
                     queryset,
@@ -157,7 +146,7 @@ def top_up_deposit(modeladmin, request, queryset):
         form = TopUpForm(request.POST)
         if form.is_valid():
             now = timezone.now()
-            _run_each(
+            run_per_row(
                 modeladmin,
                 request,
                 queryset,
@@ -283,7 +272,7 @@ class ViolationAdmin(ReadOnlyAdmin):
             form = ReasonForm(request.POST)
             if form.is_valid():
                 now = timezone.now()
-                _run_each(
+                run_per_row(
                     self,
                     request,
                     queryset,
@@ -361,7 +350,7 @@ class DepositEntryAdmin(ReadOnlyAdmin):
             if form.is_valid():
                 now = timezone.now()
                 deductions = queryset.filter(kind=DepositEntry.Kind.DEDUCTION).select_related("violation")
-                _run_each(
+                run_per_row(
                     self,
                     request,
                     deductions,
