@@ -1,6 +1,9 @@
 """Penalty batch jobs over the whole data set: the next-day deduction batch
 over the judgements (P3, caps; ≤ 5 s), auto-close (P7; ≤ 10 s) and the shop
-rating (R1; ≤ 10 s). Each runs inside a transaction rolled back afterwards,
+rating (R1; ≤ 10 s), each next to a physical anchor on the same rows in the
+same run: the deduction's bare ``UPDATE`` settling the same judgements, the
+auto-close's bare ``UPDATE`` closing the same orders, and the rating's one
+``GROUP BY`` over the window's paid orders. Each runs inside a transaction rolled back afterwards,
 so repetitions see the same data (and what a job queues with
 ``on_commit``, e.g. refund gateway calls, is not part of the figure). Each
 figure includes the deferred foreign-key checks its commit would run
@@ -15,7 +18,7 @@ import inspect
 import time
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from orders.policy import business_day
 
@@ -65,6 +68,51 @@ def _timed(fn, *, prepare=None, reps: int = 3) -> dict:
     }
 
 
+# The same rows as the jobs, with nothing but the write (or the read).
+ANCHORS = {
+    "deduct": """
+        UPDATE penalties_violation SET charge_status = 'waived', waive_reason = 'daily_cap', settled_at = %(now)s
+         WHERE id >= %(from_id)s AND charge_status = 'pending' AND judgement_day < %(today)s
+    """,
+    "auto_close": """
+        UPDATE orders_order SET status = 'closed', closed_at = %(now)s
+         WHERE status = 'awaiting_shipment' AND placed_at <= %(cutoff)s
+    """,
+    "rating": """
+        SELECT shop_id, COUNT(*) FROM orders_order WHERE paid_at >= %(start)s AND paid_at < %(end)s GROUP BY shop_id
+    """,
+}
+
+
+def _anchor(key: str, params: dict, *, prepare=None, reps: int = 3) -> dict:
+    def statement():
+        with connection.cursor() as cur:
+            cur.execute("SET LOCAL jit = off")
+            cur.execute(ANCHORS[key], params)
+            return {"rows": cur.rowcount}
+
+    fig = _timed(statement, prepare=prepare, reps=reps)
+    return {"seconds": fig["seconds"], "rows": fig["summary"]["rows"], "samples": fig["samples"]}
+
+
+def _anchor_params(ctx: Ctx) -> dict:
+    from orders.policy import rule
+    from penalties.models import BatchMark
+    from penalties.services.ratings import rating_window
+
+    start, end = rating_window(business_day(ctx.now))
+    next_day = ctx.now + timedelta(days=1)
+    mark = BatchMark.objects.filter(name="deductions").values_list("position", flat=True).first() or 0
+    return {
+        "now": next_day,
+        "from_id": mark,
+        "today": business_day(next_day),
+        "cutoff": ctx.now - timedelta(days=rule("AUTO_CLOSE_DAYS")),
+        "start": start,
+        "end": end,
+    }
+
+
 def run(ctx: Ctx) -> dict:
     out = {}
     judge = _judge_callable()
@@ -83,4 +131,11 @@ def run(ctx: Ctx) -> dict:
             out[key] = _timed(lambda fn=fn: fn(day=business_day(ctx.now), now=ctx.now))
         else:
             out[key] = _timed(lambda fn=fn: fn(now=ctx.now))
+    params = _anchor_params(ctx)
+    for key in ANCHORS:
+        if "seconds" in out.get(key, {}):
+            prepare = (lambda: judge(now=ctx.now)) if key == "deduct" else None
+            out[f"{key}_anchor"] = _anchor(
+                key, {**params, "now": params["now"] if key == "deduct" else ctx.now}, prepare=prepare
+            )
     return out

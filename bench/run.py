@@ -120,7 +120,15 @@ def assemble(big: dict, small: dict, seeds: dict) -> dict:
     out["judge"]["ok"] = out["judge"]["ratio"] is not None and out["judge"]["ratio"] <= 2
     for key, limit in (("deduct", 5), ("auto_close", 10), ("rating", 10)):
         fig = f.get("jobs", {}).get(key) or {"pending": "not measured"}
-        out[key] = {**fig, "limit_seconds": limit, "ok": _val(fig) is not None and _val(fig) <= limit}
+        anchor_fig = f.get("jobs", {}).get(f"{key}_anchor") or {}
+        out[key] = {
+            **fig,
+            "anchor": _val(anchor_fig),
+            "anchor_rows": anchor_fig.get("rows"),
+            "ratio": _ratio(_val(fig), _val(anchor_fig)),
+            "limit_seconds": limit,
+            "ok": _val(fig) is not None and _val(fig) <= limit,
+        }
 
     copy = f.get("copy_anchor", {}).get("copy_50k")
     ex = f.get("exports", {})

@@ -219,8 +219,17 @@ class OrderEvent(models.Model):
         Order, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
     )
     kind = models.CharField(_("event"), max_length=40)
+    # The same for the actor (users are deactivated, never deleted; ``PROTECT``
+    # guards ORM deletes); system events (most of them: 100k a judgement run)
+    # have none, so the index holds only the events a person made.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     actor_role = models.CharField(_("actor"), max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
     from_status = models.CharField(_("from"), max_length=20, blank=True, default="")
@@ -233,7 +242,10 @@ class OrderEvent(models.Model):
         verbose_name = _("order event")
         verbose_name_plural = _("order events")
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["order", "created_at"], name="order_event_order")]
+        indexes = [
+            models.Index(fields=["order", "created_at"], name="order_event_order"),
+            models.Index(fields=["actor"], name="order_event_actor", condition=Q(actor__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind}"

@@ -91,3 +91,9 @@ def seed(ctx: BulkContext) -> None:
     for shop_id, value in balance.items():
         Shop.objects.filter(pk=shop_id).update(deposit_balance=value)
     ctx.summary["violations"] = len(violations)
+    # The history is settled: the nightly batch starts after it, as on a platform
+    # that has run for years (see penalties.services.deductions).
+    if not Violation.objects.exclude(charge_status=Violation.ChargeStatus.CHARGED).exists():
+        from .services.deductions import deductions_mark_set
+
+        deductions_mark_set((Violation.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1)

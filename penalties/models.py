@@ -54,8 +54,10 @@ class Violation(models.Model):
     judged_at = models.DateTimeField(_("judged at"))
     # The Asia/Shanghai day of ``judged_at``: the day the P3 cap counts on.
     judgement_day = models.DateField(_("judgement day"))
-    # P2: when the next judgement falls if the order is still overdue; cleared
-    # once it happened, once the order stopped being overdue, or after the last.
+    # P2: when the next judgement falls if the order is still overdue; NULL on
+    # the last judgement, cleared when the successor is made. Whether the order
+    # is still overdue is read from the order (``selectors.next_judgement_at``).
+    # Not indexed: the judgement finds due orders through the orders.
     next_judgement_at = models.DateTimeField(_("next judgement at"), null=True, blank=True)
     charge_status = models.CharField(
         _("charge status"), max_length=16, choices=ChargeStatus.choices, default=ChargeStatus.PENDING
@@ -84,18 +86,28 @@ class Violation(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-judged_at"], name="violation_shop_judged"),
-            # P2: the re-judgement scan reads only violations still waiting for their successor.
-            models.Index(
-                fields=["next_judgement_at"],
-                name="violation_next_due",
-                condition=Q(next_judgement_at__isnull=False),
-            ),
-            # P3: the nightly batch reads the unsettled judgements (and the charged ones of their days).
-            models.Index(fields=["charge_status", "judgement_day"], name="violation_status_day"),
         ]
 
     def __str__(self) -> str:
         return f"{self.order_id} #{self.judgement_no}"
+
+
+class BatchMark(models.Model):
+    """How far a batch job has got through an append-only table: every row
+    below ``position`` is done. The deduction batch keeps the lowest violation
+    id still unsettled, so each night reads the recent judgements through the
+    primary key however long the table grows (an index on the charge status
+    would cost every judgement run one more index write per row)."""
+
+    name = models.CharField(_("name"), max_length=64, primary_key=True)
+    position = models.BigIntegerField(_("position"), default=0)
+
+    class Meta:
+        verbose_name = _("batch mark")
+        verbose_name_plural = _("batch marks")
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.position}"
 
 
 class DepositEntry(models.Model):

@@ -10,6 +10,13 @@ judgement's fate; the preview and the batch run the very same SQL (``PLAN``):
   day (``DAILY_DEDUCTION_CAP``), earliest judgements first (judgements of
   that day already charged count first); the rest are waived ``daily_cap``.
 
+Only violations at or above the deduction mark (``BatchMark``: the lowest id
+still unsettled after the last run) are read, through the primary key: ids
+grow with time and every run settles everything of earlier days, so nothing
+below the mark is pending and each night reads about one day of judgements
+however long the table grows. The batch takes the judgement's lock too, so no
+judgement is being written (with lower ids) while the mark moves.
+
 Settling is a conditional ``UPDATE … WHERE charge_status = 'pending'`` and the
 ledger entries are one ``INSERT … SELECT … ON CONFLICT DO NOTHING`` (a
 deduction is unique per violation), so a rerun or a second worker charges
@@ -33,7 +40,7 @@ from orders.models import Order, Shop
 from orders.policy import business_day, money, rule
 from orders.services import notifications_bulk_create
 
-from ..models import DepositEntry, Violation
+from ..models import BatchMark, DepositEntry, Violation
 from ._sql import advisory_lock, is_postgres, p_day, p_dt
 
 logger = logging.getLogger(__name__)
@@ -60,12 +67,13 @@ SELECT v.id AS violation_id, v.shop_id AS shop_id, v.judgement_day AS judgement_
                    ORDER BY CASE WHEN w.charge_status = 'charged' THEN 0 ELSE 1 END, w.judged_at, w.id
                ) AS rn
           FROM {T["violation"]} w
-         WHERE w.judgement_no <= %(per_order)s
+         WHERE w.id >= %(from_id)s AND w.judgement_no <= %(per_order)s
            AND w.charge_status IN ('pending', 'charged')
            AND w.judgement_day IN (SELECT DISTINCT p.judgement_day FROM {T["violation"]} p
-                                    WHERE p.charge_status = 'pending' AND p.judgement_day < %(before)s)
+                                    WHERE p.id >= %(from_id)s AND p.charge_status = 'pending'
+                                      AND p.judgement_day < %(before)s)
        ) r ON r.id = v.id
- WHERE v.charge_status = 'pending' AND v.judgement_day < %(before)s
+ WHERE v.id >= %(from_id)s AND v.charge_status = 'pending' AND v.judgement_day < %(before)s
 """
 
 SETTLE = f"""
@@ -88,7 +96,7 @@ SELECT v.shop_id, 'deduction', -v.charged_amount,
   FROM {T["violation"]} v
   JOIN {T["shop"]} s ON s.id = v.shop_id
   JOIN {T["order"]} o ON o.id = v.order_id
- WHERE v.charge_status = 'charged' AND v.settled_at = %(now)s
+ WHERE v.id >= %(from_id)s AND v.charge_status = 'charged' AND v.settled_at = %(now)s
    AND NOT EXISTS (SELECT 1 FROM {T["entry"]} e WHERE e.violation_id = v.id AND e.kind = 'deduction')
  ORDER BY v.shop_id, v.judged_at, v.id
 ON CONFLICT (violation_id) WHERE kind = 'deduction' DO NOTHING
@@ -102,11 +110,36 @@ UPDATE {T["shop"]}
 """
 
 
-def _plan_params(*, before: date) -> dict:
+# After settling: the new mark is the lowest id still pending, or past the
+# highest id when none is.
+NEXT_MARK = f"""
+SELECT COALESCE(
+  (SELECT MIN(v.id) FROM {T["violation"]} v WHERE v.id >= %(from_id)s AND v.charge_status = 'pending'),
+  (SELECT MAX(v.id) + 1 FROM {T["violation"]} v),
+  %(from_id)s)
+"""
+
+MARK = "deductions"
+
+
+def _mark(*, lock: bool) -> int:
+    if lock:
+        mark, _created = BatchMark.objects.select_for_update().get_or_create(name=MARK)
+        return mark.position
+    return BatchMark.objects.filter(name=MARK).values_list("position", flat=True).first() or 0
+
+
+def deductions_mark_set(position: int) -> None:
+    """Declare every violation below ``position`` settled (bulk loads of settled history)."""
+    BatchMark.objects.update_or_create(name=MARK, defaults={"position": position})
+
+
+def _plan_params(*, before: date, from_id: int) -> dict:
     amount = money("DEDUCTION_AMOUNT")
     cap = money("DAILY_DEDUCTION_CAP")
     return {
         "before": p_day(before),
+        "from_id": from_id,
         "per_order": rule("MAX_DEDUCTIONS_PER_ORDER"),
         "cap_count": int(cap // amount) if amount > 0 else 10**9,
         "amount": amount,
@@ -118,9 +151,15 @@ def deductions_run(*, now: datetime) -> dict:
     Asia/Shanghai day: charge, waive, write the ledger, update balances, and
     notify each charged shop (and any shop whose balance went below zero)."""
     today = business_day(now)
-    params = {**_plan_params(before=today), "now": p_dt(now), "reason": _("P3 overdue shipment: order ")}
     with transaction.atomic():
         advisory_lock("deductions")
+        advisory_lock("judge")  # no judgement in flight below the mark (see the module's docstring)
+        from_id = _mark(lock=True)
+        params = {
+            **_plan_params(before=today, from_id=from_id),
+            "now": p_dt(now),
+            "reason": _("P3 overdue shipment: order "),
+        }
         if is_postgres():
             # Fresh statistics for the plan's window and join (PostgreSQL allows
             # ANALYZE in a transaction, and it counts this transaction's rows):
@@ -137,7 +176,7 @@ def deductions_run(*, now: datetime) -> dict:
             Shop.objects.select_for_update()
             .filter(
                 pk__in=Violation.objects.filter(
-                    charge_status=Violation.ChargeStatus.PENDING, judgement_day__lt=today
+                    pk__gte=from_id, charge_status=Violation.ChargeStatus.PENDING, judgement_day__lt=today
                 ).values("shop_id")
             )
             .order_by("pk")
@@ -149,9 +188,11 @@ def deductions_run(*, now: datetime) -> dict:
             cur.execute(LEDGER, params)
             entries = cur.rowcount
             cur.execute(BALANCE, params)
+            cur.execute(NEXT_MARK, params)
+            BatchMark.objects.filter(name=MARK).update(position=cur.fetchone()[0])
         # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
         summary = settled and list(
-            Violation.objects.filter(settled_at=now)
+            Violation.objects.filter(pk__gte=from_id, settled_at=now)
             .values("shop_id")
             .annotate(
                 charged=Count("id", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
@@ -219,7 +260,7 @@ def deductions_preview(*, day: date) -> list[dict]:
     """What the batch running on ``day`` (at 00:30) would settle now, per shop:
     judgements, charged count and amount, waived by the cap and by the per-order
     limit, and the balance after. Same ``PLAN`` as the batch; writes nothing."""
-    params = _plan_params(before=day)
+    params = _plan_params(before=day, from_id=_mark(lock=False))
     sql = f"""
         SELECT p.shop_id, COUNT(*),
                SUM(CASE WHEN p.waive_reason = '' THEN 1 ELSE 0 END),

@@ -10,6 +10,7 @@ from orders.models import Notification, OrderEvent, Product
 from orders.services import refund_issue
 from penalties import tasks
 from penalties.models import DepositEntry, ProductBan, Violation
+from penalties.selectors import next_judgement_at
 from tests.factories import ProductFactory, order_placed
 
 from .conftest import at, sh, ship
@@ -72,7 +73,9 @@ def test_p2_rejudged_every_24h_never_more_than_three(shop_a):
     for days in (1, 2, 10):
         assert judge(j3 + timedelta(days=days))["judged"] == 0
     assert judgements(order) == [(1, j1), (2, j2), (3, j3)]
-    assert Violation.objects.get(order=order, judgement_no=3).next_judgement_at is None
+    # each turn closed when its successor was made; the last has none
+    turns = Violation.objects.filter(order=order).order_by("judgement_no").values_list("next_judgement_at", flat=True)
+    assert list(turns) == [None, None, None]
     assert OrderEvent.objects.filter(order=order, kind="overdue_judged").count() == 3
 
 
@@ -91,8 +94,8 @@ def test_p2_shipping_in_between_stops_further_judgements(shop_a, shop_b):
     assert [n for n, _ in judgements(shipped)] == [1]
     assert [n for n, _ in judgements(refunded)] == [1]
     assert judgements(unpaid) == []
-    # the turn is closed: the violation shows no next judgement any more
-    assert not Violation.objects.filter(next_judgement_at__isnull=False).exists()
+    # the turn is closed: no violation shows a next judgement any more
+    assert [next_judgement_at(v) for v in Violation.objects.all()] == [None, None]
 
 
 def test_p3_judgements_1_and_2_charged_on_the_next_days_only(shop_a):
@@ -172,6 +175,30 @@ def test_p3_missed_night_catches_up_with_a_cap_per_day(shop_a):
     assert DepositEntry.objects.filter(kind="deduction").count() == 5
 
 
+def test_p3_batch_reads_from_its_mark_and_moves_it_to_the_oldest_unsettled(shop_a, shop_b):
+    """The nightly batch reads violations from its mark up (the primary key,
+    not an index every judgement would pay for): after a run the mark is the
+    lowest id still pending (a judgement of the new day), or past the last id."""
+    from penalties.models import BatchMark
+
+    first = order_placed(shop=shop_a, now=T, paid_at=T)  # ship_by 4 March 10:00
+    late = order_placed(shop=shop_b, now=sh(2026, 3, 2, 23, 0), paid_at=sh(2026, 3, 2, 23, 0))
+    judge(sh(2026, 3, 4, 10, 5))  # judgement of `first` on 4 March
+    judge(sh(2026, 3, 5, 0, 10))  # `late` (ship_by 4 March 23:00) judged on 5 March, before the batch
+    v_first = Violation.objects.get(order=first)
+    v_late = Violation.objects.get(order=late)
+
+    assert deduct(sh(2026, 3, 5, 0, 30))["charged"] == 1  # 4 March only
+    assert BatchMark.objects.get(name="deductions").position == v_late.pk
+    # below the mark nothing is read: a (corrupt) pending row there is ignored
+    Violation.objects.filter(pk=v_first.pk).update(charge_status="pending")
+    assert deduct(sh(2026, 3, 6, 0, 30))["charged"] == 1  # `late`'s judgement of 5 March
+    assert DepositEntry.objects.filter(violation=v_first).count() == 1
+    last = Violation.objects.order_by("-pk").first()
+    assert BatchMark.objects.get(name="deductions").position == last.pk + 1
+    Violation.objects.filter(pk=v_first.pk).update(charge_status="charged")
+
+
 def test_p3_preview_shows_what_the_batch_then_does(shop_a, shop_b):
     """The preview (same plan as the batch) announces per shop the judgements,
     charge and waived-by-cap; the batch then does exactly that."""
@@ -229,3 +256,30 @@ def test_p6_notifications_batched_per_shop_per_run(shop_a, shop_b):
     assert notes.get(shop=shop_b).data["counts"] == {"1": 2}
     judge(T + timedelta(hours=49, minutes=5))  # nothing new: no notification
     assert notes.count() == 2
+
+
+def test_p1_run_that_meets_a_concurrent_judgement_rolls_its_statement_back_and_reads_again(shop_a, monkeypatch, caplog):
+    """If the unique (order, judgement_no) stops the run's statement (another
+    run without the lock judged first), the statement's writes are undone to a
+    savepoint and it runs again: the order is judged once, one event."""
+    from django.db import IntegrityError
+
+    from penalties.services import judgement
+
+    order = order_placed(shop=shop_a, now=T, paid_at=T)
+    name = "_fetch" if judgement.is_postgres() else "_judge_generic"
+    real, calls = getattr(judgement, name), []
+
+    def first_meets_a_duplicate(*args):
+        calls.append(1)
+        result = real(*args)
+        if len(calls) == 1:
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return result
+
+    monkeypatch.setattr(judgement, name, first_meets_a_duplicate)
+    counts = judgement.violations_judge(now=T + timedelta(hours=49))
+    assert len(calls) == 2 and counts["judged"] == 1
+    assert judgements(order) == [(1, T + timedelta(hours=49))]
+    assert OrderEvent.objects.filter(order=order, kind="overdue_judged").count() == 1
+    assert "concurrent run judged first" in caplog.text
