@@ -5,10 +5,12 @@ process so that ``rss_mb`` is that measurement's own peak:
 
 - ``export_csv``: our CSV writer (PostgreSQL ``COPY`` of the export's SQL) over
   the 50,000 newest orders, to a file — target ≤ 3× ``COPY (SELECT …) TO STDOUT``;
-- ``copy_same_sql``: ``COPY`` of exactly the export's SQL, read and discarded
+- ``copy_same_sql``: ``COPY`` of exactly the export's SQL, read and discarded,
+  through the writer's own ``copy_blocks`` (same session settings: JIT off)
   (the database's share of ``export_csv``);
 - ``export_csv_python``: the Python streaming path (SQLite's) on the same rows;
-- ``export_xlsx``: our XLSX writer (XlsxWriter, constant memory);
+- ``export_xlsx``: our XLSX writer (XlsxWriter, constant memory; times come
+  from PostgreSQL as Excel serial numbers);
 - ``export_xlsx_openpyxl``: the same rows through openpyxl's write-only workbook;
 - ``import_export_xlsx``: django-import-export's own ``Resource.export`` +
   XLSX format of the same resource and rows — ours must be ≥ 4× faster;

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Aggregate, Case, CharField, F, Func, QuerySet, Subquery, TextField, Value, When
+from django.db.models import Aggregate, Case, CharField, F, FloatField, Func, QuerySet, Subquery, TextField, Value, When
 from django.db.models.expressions import Combinable
 from import_export.widgets import Widget
 
@@ -44,6 +44,16 @@ class ShanghaiText(Func):
 
     template = "date_trunc('second', (%(expressions)s) AT TIME ZONE 'Asia/Shanghai')"
     output_field = TextField()
+
+
+class ShanghaiExcelSerial(Func):
+    """``timestamptz`` → the Excel serial number of its Asia/Shanghai wall-clock
+    time (days since 1899-12-30, 1900 date system), computed by PostgreSQL:
+    what XlsxWriter's ``write_datetime`` stores, without a Python datetime per
+    cell. Exact to the microsecond (``extract`` is ``numeric``)."""
+
+    template = "(extract(epoch FROM (%(expressions)s) AT TIME ZONE 'Asia/Shanghai') / 86400 + 25569)::double precision"
+    output_field = FloatField()
 
 
 class NullIfEmpty(Func):
@@ -101,6 +111,16 @@ def copy_expression(column: Column):
         return ShanghaiText(expr)
     if column.type == TEXT:
         return NullIfEmpty(expr)
+    return expr
+
+
+def xlsx_expression(column: Column, vendor: str):
+    """The column as fetched for an XLSX cell: on PostgreSQL a time arrives as
+    its Excel serial number (:class:`ShanghaiExcelSerial`); anything else as
+    ``values_list`` gives it (see :func:`py_value`)."""
+    expr = column.expression()
+    if column.type == DATETIME and vendor == "postgresql" and column.convert is None:
+        return ShanghaiExcelSerial(expr)
     return expr
 
 

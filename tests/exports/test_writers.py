@@ -79,3 +79,32 @@ def test_export_subqueries_have_no_group_by_or_limit(merchant):
     sql, _ = copy_sql(resource, ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering))
     assert "GROUP BY" not in sql
     assert sql.count("LIMIT") == 1  # the EXISTS only
+
+
+@pytest.mark.django_db
+def test_xlsx_cells_keep_their_types_and_strings_stay_data(tmp_path, merchant, shop_a):
+    """XLSX: a string that looks like a formula or a link stays a string,
+    control characters XLSX cannot hold are dropped, times are Excel dates in
+    Asia/Shanghai, amounts and counts are numbers, empty values empty cells."""
+    from openpyxl import load_workbook
+
+    from orders.exports.writers import write_xlsx
+
+    order_placed(shop=shop_a, placed_at=T0, now=T0, buyer_name='=HYPERLINK("http://x.example","a")\x01')
+    order_placed(shop=shop_a, placed_at=T0.replace(hour=9), now=T0, buyer_name="http://x.example", paid=False)
+    resource = ORDERS.resource_class(user=merchant)
+    qs = ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering)
+
+    assert write_xlsx(resource, qs, tmp_path / "out.xlsx") == 2
+
+    sheet = load_workbook(tmp_path / "out.xlsx").active
+    headers = [c.value for c in sheet[1]]
+    first = {h: c for h, c in zip(headers, sheet[2], strict=True)}
+    second = {h: c for h, c in zip(headers, sheet[3], strict=True)}
+    buyer, placed, paid, total = (str(resource.columns[i].header) for i in (9, 3, 4, 8))
+    assert first[buyer].data_type == "s" and first[buyer].value == '=HYPERLINK("http://x.example","a")'
+    assert second[buyer].data_type == "s" and second[buyer].hyperlink is None
+    assert first[placed].is_date and first[placed].value == T0.replace(tzinfo=None)
+    assert second[paid].value is None
+    assert first[total].data_type == "n" and first[total].value == 99
+    assert first[str(resource.columns[-1].header)].value == 0
