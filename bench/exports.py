@@ -5,10 +5,12 @@ process so that ``rss_mb`` is that measurement's own peak:
 
 - ``export_csv``: our CSV writer (PostgreSQL ``COPY`` of the export's SQL) over
   the 50,000 newest orders, to a file — target ≤ 3× ``COPY (SELECT …) TO STDOUT``;
-- ``copy_same_sql``: ``COPY`` of exactly the export's SQL, read and discarded
+- ``copy_same_sql``: ``COPY`` of exactly the export's SQL, read and discarded,
+  through the writer's own ``copy_blocks`` (same session settings: JIT off)
   (the database's share of ``export_csv``);
 - ``export_csv_python``: the Python streaming path (SQLite's) on the same rows;
-- ``export_xlsx``: our XLSX writer (XlsxWriter, constant memory);
+- ``export_xlsx``: our XLSX writer (XlsxWriter, constant memory; times come
+  from PostgreSQL as Excel serial numbers);
 - ``export_xlsx_openpyxl``: the same rows through openpyxl's write-only workbook;
 - ``import_export_xlsx``: django-import-export's own ``Resource.export`` +
   XLSX format of the same resource and rows — ours must be ≥ 4× faster;
@@ -47,11 +49,10 @@ def _selection():
 
 def measure(name: str) -> dict:
     """One measurement in this process."""
-    from django.db import connection
     from import_export.formats.base_formats import XLSX
 
     from orders.exports.orders_kind import ORDERS
-    from orders.exports.writers import copy_sql, write_csv, write_csv_python, write_xlsx, write_xlsx_openpyxl
+    from orders.exports.writers import copy_blocks, write_csv, write_csv_python, write_xlsx, write_xlsx_openpyxl
 
     res = ORDERS.resource_class(user=None)  # masked phone, as for a merchant
     qs = _selection()
@@ -71,14 +72,10 @@ def measure(name: str) -> dict:
             path.write_bytes(XLSX().export_data(dataset))
             rows = len(dataset)
         elif name == "copy_same_sql":
-            sql, params = copy_sql(res, qs)
             rows = 0
-            with connection.cursor() as cur:
-                statement = cur.cursor.mogrify(sql, params) if params else sql
-                with cur.cursor.copy(f"COPY ({statement}) TO STDOUT WITH (FORMAT csv)") as copy:
-                    for _block in copy:
-                        pass
-                rows = cur.cursor.rowcount
+            with copy_blocks(res, qs) as blocks:
+                for _block in blocks:
+                    rows += 1
             path.write_bytes(b"")
         else:
             raise SystemExit(f"unknown measurement {name}")

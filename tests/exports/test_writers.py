@@ -22,3 +22,89 @@ def test_copy_and_python_csv_paths_agree(tmp_path, merchant, shop_a):
     n_py = write_csv_python(resource, qs, tmp_path / "py.csv")
     assert n_copy == n_py == 2
     assert (tmp_path / "copy.csv").read_bytes() == (tmp_path / "py.csv").read_bytes()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_copy_csv_items_violations_and_times_agree_with_python(tmp_path, merchant, shop_a):
+    """The per-row subqueries (items "name × quantity; …", violation count via
+    EXISTS + COUNT) and the Shanghai times truncated to the second give COPY
+    the Python writer's text: an order with two items and two judgements, one
+    with none, times with microseconds."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from orders.services.placement import ItemSpec, order_place
+    from penalties.models import Violation
+    from penalties.services.judgement import violations_judge
+    from tests.factories import ProductFactory
+
+    placed = T0.replace(microsecond=999_999)
+    tea, cup = ProductFactory(shop=shop_a, name="龙井, 特级"), ProductFactory(shop=shop_a, name='Cup "L"')
+    late = order_place(
+        shop=shop_a,
+        buyer_name="李四",
+        buyer_phone="13811112222",
+        address="上海",
+        items=[ItemSpec(tea, 2, Decimal("9.90")), ItemSpec(cup, 1, Decimal("5.00"))],
+        now=placed,
+        placed_at=placed,
+        paid_at=placed,
+    )
+    order_placed(shop=shop_a, placed_at=T0 + timedelta(days=9), now=T0 + timedelta(days=9))
+    violations_judge(now=late.ship_by + timedelta(hours=1))
+    violations_judge(now=late.ship_by + timedelta(hours=26))
+    assert Violation.objects.filter(order=late).count() == 2
+    resource = ORDERS.resource_class(user=merchant)
+    qs = ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering)
+
+    n_copy = write_csv_copy(resource, qs, tmp_path / "copy.csv")
+    n_py = write_csv_python(resource, qs, tmp_path / "py.csv")
+
+    assert n_copy == n_py == 2
+    copied = (tmp_path / "copy.csv").read_bytes()
+    assert copied == (tmp_path / "py.csv").read_bytes()
+    last = copied.decode("utf-8-sig").splitlines()[-1]
+    assert '"龙井, 特级 × 2; Cup ""L"" × 1"' in last or '"Cup ""L"" × 1; 龙井, 特级 × 2"' in last
+    assert "2026-03-02 10:00:00," in last and last.endswith(",2")
+
+
+@pytest.mark.django_db
+def test_export_subqueries_have_no_group_by_or_limit(merchant):
+    """Items and violations are plain per-row aggregates: no ``GROUP BY … LIMIT 1``
+    (cheaper on PostgreSQL)."""
+    from orders.exports.writers import copy_sql
+
+    resource = ORDERS.resource_class(user=merchant)
+    sql, _ = copy_sql(resource, ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering))
+    assert "GROUP BY" not in sql
+    assert sql.count("LIMIT") == 1  # the EXISTS only
+
+
+@pytest.mark.django_db
+def test_xlsx_cells_keep_their_types_and_strings_stay_data(tmp_path, merchant, shop_a):
+    """XLSX: a string that looks like a formula or a link stays a string,
+    control characters XLSX cannot hold are dropped, times are Excel dates in
+    Asia/Shanghai, amounts and counts are numbers, empty values empty cells."""
+    from openpyxl import load_workbook
+
+    from orders.exports.writers import write_xlsx
+
+    order_placed(shop=shop_a, placed_at=T0, now=T0, buyer_name='=HYPERLINK("http://x.example","a")\x01')
+    order_placed(shop=shop_a, placed_at=T0.replace(hour=9), now=T0, buyer_name="http://x.example", paid=False)
+    resource = ORDERS.resource_class(user=merchant)
+    qs = ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering)
+
+    assert write_xlsx(resource, qs, tmp_path / "out.xlsx") == 2
+
+    sheet = load_workbook(tmp_path / "out.xlsx").active
+    headers = [c.value for c in sheet[1]]
+    first = {h: c for h, c in zip(headers, sheet[2], strict=True)}
+    second = {h: c for h, c in zip(headers, sheet[3], strict=True)}
+    buyer, placed, paid, total = (str(resource.columns[i].header) for i in (9, 3, 4, 8))
+    assert first[buyer].data_type == "s" and first[buyer].value == '=HYPERLINK("http://x.example","a")'
+    assert second[buyer].data_type == "s" and second[buyer].hyperlink is None
+    assert first[placed].is_date and first[placed].value == T0.replace(tzinfo=None)
+    assert second[paid].value is None
+    assert first[total].data_type == "n" and first[total].value == 99
+    assert first[str(resource.columns[-1].header)].value == 0
