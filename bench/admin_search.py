@@ -3,7 +3,10 @@ Django's test ``Client`` (in process, so wall time is server time), with
 an execute wrapper counting the queries. Searches: order number,
 buyer phone, product-name substring, and the unfiltered first page. Target:
 ≤ 150 ms each, a constant number of queries, ≤ 1.3× the figure at 100k.
-Anchors: the matching ``bench.lookups`` figures (btree / trigram)."""
+Anchors: the matching ``bench.lookups`` figures (btree / trigram).
+
+``prepare(ctx)`` gives the requests; ``make bench`` times them at 1M and
+100k alternately (``bench.interleave``), ``run(ctx)`` on one data set."""
 
 from __future__ import annotations
 
@@ -18,11 +21,12 @@ from django.urls import reverse
 from orders.bulk import REVIEWER_NAME
 from orders.models import Order
 
-from .core import Ctx, QueryCounter, median_ms
+from .core import Ctx, measure_all
 from .lookups import samples
 
 
-def run(ctx: Ctx) -> dict:
+def prepare(ctx: Ctx) -> dict:
+    """{figure: a call doing one request}, or {"pending": why}."""
     if Order not in admin.site._registry:
         return {"pending": "orders admin (OrderAdmin) not on main yet"}
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
@@ -35,7 +39,7 @@ def run(ctx: Ctx) -> dict:
     url = reverse("admin:orders_order_changelist")
     s = samples(ctx)
     searches = {"order_no": s["order_no"], "phone": s["phone"], "product": s["product"], "first_page": None}
-    out = {}
+    calls = {}
     for name, q in searches.items():
         params = {"q": q} if q is not None else {}
 
@@ -44,7 +48,9 @@ def run(ctx: Ctx) -> dict:
             assert response.status_code == 200, response.status_code
             return response
 
-        with QueryCounter() as queries:
-            get()
-        out[name] = {"ms": median_ms(get, ctx.reps), "queries": queries.count}
-    return out
+        calls[name] = get
+    return calls
+
+
+def run(ctx: Ctx) -> dict:
+    return measure_all(prepare(ctx), ctx.reps)

@@ -2,7 +2,10 @@
 ``GET /api/v1/orders/{order_no}/`` for the merchant of the biggest shop,
 through DRF's ``APIClient`` in process (wall time is server time). Target:
 ≤ 50 ms each, ≤ 1.3× the figure at 100k. Anchor: the first-page and
-order-number lookups in ``bench.lookups``."""
+order-number lookups in ``bench.lookups``.
+
+``prepare(ctx)`` gives the requests; ``make bench`` times them at 1M and
+100k alternately (``bench.interleave``), ``run(ctx)`` on one data set."""
 
 from __future__ import annotations
 
@@ -14,10 +17,11 @@ from rest_framework.test import APIClient
 
 from orders.models import Order, ShopMembership
 
-from .core import Ctx, QueryCounter, median_ms
+from .core import Ctx, measure_all
 
 
-def run(ctx: Ctx) -> dict:
+def prepare(ctx: Ctx) -> dict:
+    """{figure: a call doing one request}, or {"pending": why}."""
     try:
         list_url = reverse("order-list")
     except NoReverseMatch:
@@ -33,7 +37,7 @@ def run(ctx: Ctx) -> dict:
     client = APIClient()
     client.force_authenticate(member)
     detail_url = f"{list_url}{order_no}/"
-    out = {}
+    calls = {}
     for name, url in (("list", list_url), ("detail", detail_url)):
 
         def get(url=url):
@@ -41,7 +45,9 @@ def run(ctx: Ctx) -> dict:
             assert response.status_code == 200, (url, response.status_code)
             return response
 
-        with QueryCounter() as queries:
-            get()
-        out[name] = {"ms": median_ms(get, ctx.reps), "queries": queries.count}
-    return out
+        calls[name] = get
+    return calls
+
+
+def run(ctx: Ctx) -> dict:
+    return measure_all(prepare(ctx), ctx.reps)

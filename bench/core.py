@@ -82,3 +82,18 @@ class QueryCounter:
 
     def __exit__(self, *exc):
         return self._cm.__exit__(*exc)
+
+
+def count_queries(fn: Callable[[], object]) -> int:
+    """How many statements one call of ``fn`` runs."""
+    with QueryCounter() as queries:
+        fn()
+    return queries.count
+
+
+def measure_all(calls: dict, reps: int) -> dict:
+    """``{name: {"ms", "queries"}}`` for ``prepare(ctx)``'s calls, one after
+    the other (``bench.interleave`` alternates two data sets instead)."""
+    if "pending" in calls:
+        return calls
+    return {name: {"queries": count_queries(fn), "ms": median_ms(fn, reps)} for name, fn in calls.items()}

@@ -5,7 +5,8 @@ call ``orders.services``. The order list is built for millions of rows: no
 full count, an estimated count for the unfiltered list, 100 rows in a
 constant number of queries, and a search box that routes what is typed to an
 index (order number → unique index, phone → keyed hash, anything else →
-product names, a trigram index on PostgreSQL).
+product names, a trigram index on PostgreSQL). A product search counts up to
+``search_count_cap`` ("5,000+") and reads its page with that count.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.db import connection
 from django.db.models import Count, Q, Window
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -29,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_actions import run_per_row
 
-from . import privacy, services
+from . import privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
@@ -82,23 +83,33 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
-class SearchPaginator(Paginator):
+class _PageReadWithCount(Paginator):
+    """A paginator whose ``count`` may already have read the requested page
+    (``rows``); ``page()`` then serves it without another query."""
+
+    def __init__(self, *args, page_number: int = 1, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.page_number = page_number
+        self.rows: list | None = None
+
+    def page(self, number):
+        number = self.validate_number(number)
+        if self.rows is not None and number == self.page_number:
+            return self._get_page(self.rows, number, self)
+        return super().page(number)
+
+
+class SearchPaginator(_PageReadWithCount):
     """A list searched by order number or phone reads its page and the number
     of matches in one query (``COUNT(*) OVER ()``): the index is searched once
     instead of once for the count and once for the rows, and a one-page result
     is not read again (``OrderChangeList``). Those matches are few by nature
     (one order; one buyer's orders).
 
-    Not for product-name searches: a common word matches tens of thousands of
-    orders, and a windowed query makes PostgreSQL walk the whole (placed_at,
-    id) index through 1M rows (measured: "notebook", 64k matches, 2.7–3.4 s)
-    where Django's separate count (bitmap scan of the trigram index) and page
-    (index walk stopping after 100 rows) take ~0.6–0.8 s together."""
-
-    def __init__(self, *args, page_number: int = 1, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.page_number = page_number
-        self.rows: list | None = None
+    Not for product-name searches (``ProductSearchPaginator``): a common word
+    matches tens of thousands of orders, and a windowed query makes
+    PostgreSQL walk the whole (placed_at, id) index through 1M rows
+    (measured: "notebook", 64k matches, 2.7–3.4 s)."""
 
     @cached_property
     def count(self) -> int:
@@ -114,11 +125,50 @@ class SearchPaginator(Paginator):
             return 0
         return super().count  # past the end: count exactly (the page is invalid)
 
-    def page(self, number):
-        number = self.validate_number(number)
-        if self.rows is not None and number == self.page_number:
-            return self._get_page(self.rows, number, self)
-        return super().page(number)
+
+class ProductSearchPaginator(_PageReadWithCount):
+    """A product-name search counts its matches up to ``cap`` and shows
+    "5,000+" beyond (``capped``; ``cap`` ÷ ``per_page`` pages), so its cost
+    does not grow with the number of matches.
+
+    The count and the page come from one pass over at most ``cap + 1``
+    matches (``selectors.order_search_page_ids``), the page's rows then by
+    primary key from ``rows_queryset`` (same select_related, no search
+    condition for the planner to re-run). Past the cap the matches are
+    plentiful, and Django's ordinary page query (the planner walks the
+    (placed_at, id) index and stops after one page) is cheap: one more query.
+    A column sort on a related field counts the same way and reads the page
+    the ordinary way."""
+
+    def __init__(self, *args, cap: int, rows_queryset, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+        self.rows_queryset = rows_queryset
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        ordering = selectors.order_search_ordering(self.object_list)
+        bottom = (self.page_number - 1) * self.per_page
+        read_page = ordering is not None and 0 <= bottom < self.cap
+        matches, ids = selectors.order_search_page_ids(
+            queryset=self.object_list,
+            ordering=ordering or [("pk", False)],
+            cap=self.cap,
+            offset=max(bottom, 0),
+            limit=self.per_page if read_page else 0,
+        )
+        if matches > self.cap:
+            self.capped = True
+            if 0 <= bottom and (bottom + self.per_page) * 10 <= self.cap:  # near the top: walking is cheap
+                self.rows = selectors.order_search_page_walk(
+                    queryset=self.object_list, offset=bottom, limit=self.per_page
+                )
+            return self.cap
+        if read_page:
+            by_id = self.rows_queryset.order_by().in_bulk(ids)
+            self.rows = [by_id[pk] for pk in ids if pk in by_id]
+        return matches
 
 
 class OrderChangeList(ChangeList):
@@ -129,6 +179,9 @@ class OrderChangeList(ChangeList):
         # search query already returned all of it.
         if rows is not None and not self.multi_page and self.paginator.page_number == 1 and not self.show_all:
             self.result_list = rows
+        # "5,000+": the search counted up to the cap (search_form.html, pagination.html).
+        self.result_count_capped = getattr(self.paginator, "capped", False)
+        self.result_count_display = formats.number_format(self.result_count, force_grouping=True)
 
 
 # --- list filters ----------------------------------------------------------------
@@ -280,6 +333,8 @@ class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
     paginator = EstimatedCountPaginator
+    # A product search counts its matches up to here, then shows "5,000+".
+    search_count_cap = 5000
     search_fields = ["=order_no"]  # shows the box; get_search_results routes the term
     search_help_text = _("Order number, buyer phone, or part of a product name.")
     list_filter = [
@@ -379,13 +434,21 @@ class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         term = request.GET.get(SEARCH_VAR, "").strip()
-        if term and search_route(term)[0] in ("order_no", "phone"):
-            try:
-                page_number = int(request.GET.get(PAGE_VAR, 1))
-            except ValueError:
-                page_number = 1
-            return SearchPaginator(queryset, per_page, orphans, allow_empty_first_page, page_number=page_number)
-        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        if not term:
+            return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+        try:
+            page_number = int(request.GET.get(PAGE_VAR, 1))
+        except ValueError:
+            page_number = 1
+        args = (queryset, per_page, orphans, allow_empty_first_page)
+        if search_route(term)[0] in ("order_no", "phone"):
+            return SearchPaginator(*args, page_number=page_number)
+        return ProductSearchPaginator(
+            *args,
+            page_number=page_number,
+            cap=self.search_count_cap,
+            rows_queryset=self.get_queryset(request).select_related(*self.list_select_related),
+        )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():

@@ -199,3 +199,97 @@ def test_order_page_links_to_its_tickets_and_violations(client, shop_a):
     html = client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
     assert f"/admin/tickets/ticket/?q={order.order_no}" in html
     assert f"/admin/penalties/violation/?q={order.order_no}" in html
+
+
+# --- product search: capped count, page read with the count -----------------------------
+
+
+@pytest.fixture
+def tea_orders(shop_a, shop_b):
+    """Five 龙井 orders, newest first, in two shops; one order without tea."""
+    tea = ProductFactory(shop=shop_a, name="明前龙井 250g")
+    tea_b = ProductFactory(shop=shop_b, name="龙井 礼盒")
+    orders = [
+        order_placed(shop=shop, product=product, placed_at=T0 - timedelta(hours=i))
+        for i, (shop, product) in enumerate([(shop_b, tea_b), (shop_a, tea)] * 2 + [(shop_b, tea_b)])
+    ]
+    order_placed(shop=shop_a, placed_at=T0)
+    return [o.order_no for o in orders]
+
+
+def _search(client, query):
+    response = client.get(ORDERS + query)
+    assert response.status_code == 200
+    cl = response.context["cl"]
+    return cl, [o.order_no for o in cl.result_list], response.content.decode()
+
+
+def test_o2_product_search_counts_up_to_the_cap(client, reviewer, tea_orders, monkeypatch):
+    """Past ``search_count_cap`` matches the list says "4+" and offers cap ÷ per page pages."""
+    from orders.admin import OrderAdmin
+
+    monkeypatch.setattr(OrderAdmin, "search_count_cap", 4)
+    monkeypatch.setattr(OrderAdmin, "list_per_page", 2)
+    client.force_login(reviewer)
+    cl, rows, html = _search(client, "?q=龙井")
+    assert cl.result_count_capped and cl.result_count == 4 and cl.paginator.num_pages == 2
+    assert rows == tea_orders[:2]
+    assert "4+ results" in html and "4+ orders" in html
+    assert "Counting stopped here" in html
+    zh = client.get(ORDERS + "?q=龙井", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "4+ 条结果" in zh and "计数到此为止" in zh
+    assert _search(client, "?q=龙井&p=2")[1] == tea_orders[2:4]
+
+
+def test_o2_product_search_under_the_cap_counts_exactly(client, reviewer, tea_orders, monkeypatch):
+    """Under the cap: the exact count, Django's wording, every page in order."""
+    from orders.admin import OrderAdmin
+
+    monkeypatch.setattr(OrderAdmin, "search_count_cap", 5)
+    monkeypatch.setattr(OrderAdmin, "list_per_page", 2)
+    client.force_login(reviewer)
+    cl, rows, html = _search(client, "?q=龙井")
+    assert not cl.result_count_capped and cl.result_count == 5 and cl.paginator.num_pages == 3
+    assert "5 results" in html and "+ results" not in html
+    pages = [rows] + [_search(client, f"?q=龙井&p={p}")[1] for p in (2, 3)]
+    assert pages == [tea_orders[:2], tea_orders[2:4], tea_orders[4:]]
+    cl, rows, _html = _search(client, "?q=礼盒")
+    assert cl.result_count == 3 and rows == tea_orders[0:4:2]
+    assert _search(client, "?q=nothing-like-this")[0].result_count == 0
+
+
+def test_o2_product_search_keeps_a_column_sort(client, reviewer, tea_orders, monkeypatch):
+    """A click on a column header sorts the matches (a plain column: read with
+    the count; the shop, a related model: Django's page query)."""
+    from orders.admin import OrderAdmin
+    from orders.models import Order
+
+    monkeypatch.setattr(OrderAdmin, "search_count_cap", 10)
+    client.force_login(reviewer)
+    matches = Order.objects.filter(order_no__in=tea_orders)
+    by_time = list(matches.order_by("placed_at", "id").values_list("order_no", flat=True))
+    columns = _search(client, "?q=龙井")[0].list_display
+    assert _search(client, f"?q=龙井&o={columns.index('placed_at')}")[1] == by_time  # ascending
+    by_shop = list(matches.order_by("-shop", "-placed_at", "-id").values_list("order_no", flat=True))
+    assert _search(client, f"?q=龙井&o=-{columns.index('shop')}")[1] == by_shop
+
+
+def test_o2_product_search_has_constant_queries(client, reviewer, shop_a, monkeypatch):
+    """3 matches or 40, under the cap or past it: the same queries (no per-row query, no full count)."""
+    from orders.admin import OrderAdmin
+
+    monkeypatch.setattr(OrderAdmin, "search_count_cap", 30)
+    tea = ProductFactory(shop=shop_a, name="明前龙井 250g")
+    for _ in range(3):
+        order_placed(shop=shop_a, product=tea)
+    client.force_login(reviewer)
+    client.get(ORDERS + "?q=龙井")  # warm caches
+    with CaptureQueriesContext(connection) as few:
+        client.get(ORDERS + "?q=龙井")
+    for _ in range(37):
+        order_placed(shop=shop_a, product=tea)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(ORDERS + "?q=龙井")
+    assert len(response.context["cl"].result_list) == 40 and response.context["cl"].result_count_capped
+    assert len(many) <= len(few) + 1  # past the cap: one statement (the walk's planner settings) more
+    assert not any("COUNT(*)" in q["sql"] and "LIMIT" not in q["sql"] for q in many)
