@@ -162,6 +162,7 @@ def seed(n: int) -> None:
                         address="上海市浦东新区世纪大道100号",
                         total_amount=Decimal("39.80"),
                         product_names=products[i % len(products)].name,
+                        items_summary=f"{products[shops[i % len(shops)].pk % len(products)].name} × 2",
                         placed_at=placed,
                         paid_at=placed,
                         ship_by=placed + timedelta(hours=48),

@@ -33,6 +33,7 @@ from . import privacy
 from .models import Order, OrderEvent, OrderItem, Product, Shop, ShopMembership
 from .policy import PLATFORM_TZ
 from .roles import REVIEWER
+from .services.placement import items_summary
 
 N_SHOPS = 200
 PRODUCTS_PER_SHOP = 10
@@ -261,7 +262,8 @@ SELECT s.*, %(first)s::bigint + row_number() OVER (ORDER BY placed_at, g) AS id 
 
 _PG_ORDERS = """
 INSERT INTO orders_order (id, order_no, shop_id, status, buyer_name, buyer_phone_encrypted, buyer_phone_hash,
-  buyer_phone_masked, address, total_amount, refunded_amount, product_names, placed_at, paid_at, ship_by,
+  buyer_phone_masked, address, total_amount, refunded_amount, product_names, items_summary, placed_at, paid_at,
+  ship_by,
   shipped_at, carrier, tracking_no, last_tracking_at, logistics_abnormal, in_after_sale, completed_at,
   cancelled_at, closed_at, updated_at)
 SELECT b.id,
@@ -271,6 +273,7 @@ SELECT b.id,
        p1.price * b.q1 + coalesce(p2.price * b.q2, 0),
        CASE WHEN b.label IN ('cancelled', 'closed') THEN p1.price * b.q1 + coalesce(p2.price * b.q2, 0) ELSE 0 END,
        p1.name || coalesce(' | ' || p2.name, ''),
+       p1.name || ' × ' || b.q1 || coalesce('; ' || p2.name || ' × ' || b.q2, ''),
        b.placed_at, b.paid_at, b.paid_at + interval '{ship_hours} hours', b.shipped_at,
        CASE WHEN b.shipped_at IS NOT NULL THEN ({carriers})[1 + (b.h / 13) %% {n_carriers}] ELSE '' END,
        CASE WHEN b.shipped_at IS NOT NULL THEN 'T' || lpad(b.id::text, 12, '0') ELSE '' END,
@@ -481,6 +484,7 @@ def _orders_python(ctx: BulkContext) -> None:
                     total_amount=total,
                     refunded_amount=total if label in ("cancelled", "closed") else Decimal("0.00"),
                     product_names=" | ".join(p.name for p, _ in lines),
+                    items_summary=items_summary((p.name, q) for p, q in lines),
                     placed_at=placed,
                     paid_at=paid,
                     ship_by=paid + timedelta(hours=SHIP_HOURS) if paid else None,

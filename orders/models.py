@@ -125,6 +125,10 @@ class Order(models.Model):
     refunded_amount = models.DecimalField(_("refunded amount"), default=ZERO, **MONEY)
     # Names of the products on the order, for substring search (O2) without a join.
     product_names = models.TextField(_("products"), blank=True, default="")
+    # "name × quantity; …" of the items, written with them (an order's items
+    # never change): an export reads it with the order instead of aggregating
+    # the items of 50,000 orders one order at a time (~⅓ of the export's time).
+    items_summary = models.TextField(_("products × quantity"), blank=True, default="")
     placed_at = models.DateTimeField(_("placed at"), default=timezone.now)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     ship_by = models.DateTimeField(_("ship by"), null=True, blank=True)

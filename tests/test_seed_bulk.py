@@ -50,12 +50,13 @@ def test_seed_bulk_spread_of_statuses(seeded):
 
 
 def test_seed_bulk_items_match_order(seeded):
-    """Each order's total and product_names are those of its items."""
+    """Each order's total, product_names and items_summary are those of its items."""
     for order in Order.objects.prefetch_related("items").order_by("?")[:50]:
         items = list(order.items.order_by("id"))
         assert 1 <= len(items) <= 2
         assert order.total_amount == sum((i.unit_price * i.quantity for i in items), Decimal("0.00"))
         assert sorted(order.product_names.split(" | ")) == sorted(i.name for i in items)
+        assert order.items_summary == "; ".join(f"{i.name} × {i.quantity}" for i in items)
     assert OrderItem.objects.values("order").distinct().count() == N
 
 

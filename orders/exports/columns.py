@@ -64,26 +64,6 @@ class NullIfEmpty(Func):
     output_field = TextField()
 
 
-class JoinAgg(Aggregate):
-    """``string_agg(x, '; ')`` on PostgreSQL, ``group_concat(x, '; ')`` on SQLite."""
-
-    function = "STRING_AGG"
-    template = "%(function)s(%(distinct)s%(expressions)s, '; ')"
-    output_field = TextField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return super().as_sql(compiler, connection, function="GROUP_CONCAT", **extra)
-
-
-class Joined(Func):
-    """``a || b || …`` for parts that are never NULL (``Concat`` wraps each part
-    in ``COALESCE``); PostgreSQL and SQLite."""
-
-    template = "(%(expressions)s)"
-    arg_joiner = " || "
-    output_field = TextField()
-
-
 def per_row_aggregate(queryset: QuerySet, aggregate: Aggregate) -> Subquery:
     """``(SELECT <aggregate> FROM … WHERE <correlated filter>)``: one value per
     outer row with neither ``GROUP BY`` nor ``LIMIT`` (the

@@ -25,6 +25,11 @@ class ItemSpec:
     unit_price: Decimal
 
 
+def items_summary(lines) -> str:
+    """``Order.items_summary``: "name × quantity; …" of (name, quantity) pairs."""
+    return "; ".join(f"{name} × {quantity}" for name, quantity in lines)
+
+
 def order_no_generate(now: datetime) -> str:
     """19 digits: the Asia/Shanghai date, then 11 random digits
     (people read it out on the phone; it never looks like an 11-digit phone)."""
@@ -78,6 +83,7 @@ def order_place(
         address=address,
         total_amount=total,
         product_names=" | ".join(s.product.name for s in items),
+        items_summary=items_summary((s.product.name, s.quantity) for s in items),
         placed_at=placed_at,
     )
     with transaction.atomic():

@@ -27,10 +27,10 @@ def test_copy_and_python_csv_paths_agree(tmp_path, merchant, shop_a):
 @pytest.mark.postgres
 @pytest.mark.django_db
 def test_copy_csv_items_violations_and_times_agree_with_python(tmp_path, merchant, shop_a):
-    """The per-row subqueries (items "name × quantity; …", violation count via
-    EXISTS + COUNT) and the Shanghai times truncated to the second give COPY
-    the Python writer's text: an order with two items and two judgements, one
-    with none, times with microseconds."""
+    """The items (the order's "name × quantity; …" written at placement), the
+    violation count (EXISTS + COUNT) and the Shanghai times truncated to the
+    second give COPY the Python writer's text: an order with two items and two
+    judgements, one with none, times with microseconds."""
     from datetime import timedelta
     from decimal import Decimal
 
@@ -65,13 +65,14 @@ def test_copy_csv_items_violations_and_times_agree_with_python(tmp_path, merchan
     copied = (tmp_path / "copy.csv").read_bytes()
     assert copied == (tmp_path / "py.csv").read_bytes()
     last = copied.decode("utf-8-sig").splitlines()[-1]
-    assert '"龙井, 特级 × 2; Cup ""L"" × 1"' in last or '"Cup ""L"" × 1; 龙井, 特级 × 2"' in last
+    assert '"龙井, 特级 × 2; Cup ""L"" × 1"' in last  # in the order they were placed
     assert "2026-03-02 10:00:00," in last and last.endswith(",2")
 
 
 @pytest.mark.django_db
-def test_export_subqueries_have_no_group_by_or_limit(merchant):
-    """Items and violations are plain per-row aggregates: no ``GROUP BY … LIMIT 1``
+def test_export_reads_no_items_and_counts_violations_without_group_by(merchant):
+    """The items come with the order (``items_summary``), not from the item
+    table; the violations are a plain per-row aggregate: no ``GROUP BY … LIMIT 1``
     (cheaper on PostgreSQL)."""
     from orders.exports.writers import copy_sql
 
@@ -79,6 +80,7 @@ def test_export_subqueries_have_no_group_by_or_limit(merchant):
     sql, _ = copy_sql(resource, ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering))
     assert "GROUP BY" not in sql
     assert sql.count("LIMIT") == 1  # the EXISTS only
+    assert "orders_orderitem" not in sql and '"items_summary"' in sql
 
 
 @pytest.mark.django_db
