@@ -31,14 +31,14 @@ class TicketExportResource(ColumnResource):
         return [
             Column("x_ticket_no", _("Ticket number"), "ticket_no"),
             Column("x_order_no", _("Order number"), "order__order_no"),
-            Column("x_shop", _("Shop"), "shop__name"),
-            Column("x_type", _("Service type"), "service_type__name"),
+            Column("x_shop", _("Shop"), "shop__name", typed=True),
+            Column("x_type", _("Service type"), "service_type__name", typed=True),
             Column("x_status", _("Status"), choice_label("status", Ticket.Status.choices)),
             Column("x_created_at", _("Created at"), "created_at", DATETIME),
             Column("x_deadline", _("Handle by"), "handle_deadline", DATETIME),
             Column("x_outcome", _("Outcome"), choice_label("outcome", Ticket.Outcome.choices)),
             Column("x_closed_at", _("Closed at"), "closed_at", DATETIME),
-            Column("x_last_reply", _("Last reply"), _last_reply()),
+            Column("x_last_reply", _("Last reply"), _last_reply(), typed=True),
         ]
 
 

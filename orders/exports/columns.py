@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Aggregate, Case, CharField, F, FloatField, Func, QuerySet, Subquery, TextField, Value, When
-from django.db.models.expressions import Combinable
+from django.db.models.expressions import Col, Combinable
 from import_export.widgets import Widget
 
 from ..policy import PLATFORM_TZ
@@ -31,6 +31,11 @@ class Column:
     type: str = TEXT
     # A transform only Python can do (decrypting a phone): forces the Python path.
     convert: Callable[[Any], Any] | None = None
+    # Text a person typed (names, tracking numbers, replies): in CSV a value
+    # starting with = + - @ or a tab/CR gets a leading apostrophe, so a
+    # spreadsheet shows it as text and never runs it as a formula (CSV
+    # injection). XLSX cells are typed strings and need no such mark.
+    typed: bool = False
 
     def expression(self):
         return F(self.expr) if isinstance(self.expr, str) else self.expr
@@ -54,6 +59,33 @@ class ShanghaiExcelSerial(Func):
 
     template = "(extract(epoch FROM (%(expressions)s) AT TIME ZONE 'Asia/Shanghai') / 86400 + 25569)::double precision"
     output_field = FloatField()
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class CsvSafe(Func):
+    """PostgreSQL's side of ``Column.typed``: ``'`` before a leading = + - @ tab CR.
+    A column is tested by the code of its first character; any other expression
+    (a subquery) goes through one ``regexp_replace``, so it is computed once."""
+
+    template = r"REGEXP_REPLACE(%(expressions)s, '^([=+@\t\r-])', '''\1')"
+    # The code of the first character (= + - @ tab CR): cheaper than LEFT() or a regex.
+    column_template = (
+        "CASE WHEN ASCII(%(expressions)s) IN (61, 43, 45, 64, 9, 13)"
+        " THEN '''' || %(expressions)s ELSE %(expressions)s END"
+    )
+    output_field = TextField()
+
+    def as_sql(self, compiler, connection, **extra):
+        if isinstance(self.source_expressions[0], Col | F):
+            extra["template"] = self.column_template
+        return super().as_sql(compiler, connection, **extra)
+
+
+def csv_safe(value: str) -> str:
+    """Python's side of ``Column.typed``: the same text as :class:`CsvSafe`."""
+    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 class NullIfEmpty(Func):
@@ -90,7 +122,7 @@ def copy_expression(column: Column):
     if column.type == DATETIME:
         return ShanghaiText(expr)
     if column.type == TEXT:
-        return NullIfEmpty(expr)
+        return NullIfEmpty(CsvSafe(expr) if column.typed else expr)
     return expr
 
 
@@ -116,7 +148,7 @@ def py_value(column: Column, value: Any, *, native: bool = False) -> Any:
         return local.replace(tzinfo=None) if native else local.strftime(DT_FORMAT)
     if native:
         return value
-    return str(value)
+    return csv_safe(str(value)) if column.typed else str(value)
 
 
 class ColumnWidget(Widget):

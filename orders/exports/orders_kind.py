@@ -45,18 +45,18 @@ class OrderExportResource(ColumnResource):
             phone = Column("x_phone", _("Buyer phone"), "buyer_phone_masked")
         columns = [
             Column("x_order_no", _("Order number"), "order_no"),
-            Column("x_shop", _("Shop"), "shop__name"),
+            Column("x_shop", _("Shop"), "shop__name", typed=True),
             Column("x_status", _("Status"), choice_label("status", Order.Status.choices)),
             Column("x_placed_at", _("Placed at"), "placed_at", DATETIME),
             Column("x_paid_at", _("Paid at"), "paid_at", DATETIME),
             Column("x_ship_by", _("Ship by"), "ship_by", DATETIME),
             Column("x_shipped_at", _("Shipped at"), "shipped_at", DATETIME),
-            Column("x_items", _("Products × quantity"), "items_summary"),
+            Column("x_items", _("Products × quantity"), "items_summary", typed=True),
             Column("x_total", _("Amount"), "total_amount", NUMBER),
-            Column("x_buyer", _("Buyer"), "buyer_name"),
+            Column("x_buyer", _("Buyer"), "buyer_name", typed=True),
             phone,
-            Column("x_carrier", _("Carrier"), "carrier"),
-            Column("x_tracking_no", _("Tracking number"), "tracking_no"),
+            Column("x_carrier", _("Carrier"), "carrier", typed=True),
+            Column("x_tracking_no", _("Tracking number"), "tracking_no", typed=True),
         ]
         violations = _violation_count()
         if violations is not None:

@@ -110,3 +110,40 @@ def test_xlsx_cells_keep_their_types_and_strings_stay_data(tmp_path, merchant, s
     assert second[paid].value is None
     assert first[total].data_type == "n" and first[total].value == 99
     assert first[str(resource.columns[-1].header)].value == 0
+
+
+@pytest.mark.django_db
+def test_csv_typed_text_never_starts_a_formula(tmp_path, merchant, shop_a):
+    """CSV injection: text a person typed (buyer, carrier, tracking number…)
+    that starts with = + - @ gets a leading apostrophe, so a spreadsheet shows
+    it as text; the same text on both CSV paths; other columns are untouched."""
+    import csv
+
+    from orders.exports.writers import write_csv
+
+    risky = {'=HYPERLINK("http://x.example","a")', "+1+1", "-2+3", "@SUM(A1)"}
+    for i, name in enumerate(sorted(risky)):
+        order_placed(shop=shop_a, placed_at=T0, now=T0, buyer_name=name, order_no=f"2026030200000000{i:03d}")
+    resource = ORDERS.resource_class(user=merchant)
+    qs = ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering)
+
+    assert write_csv(resource, qs, tmp_path / "out.csv") == len(risky)
+    rows = list(csv.DictReader((tmp_path / "out.csv").read_text(encoding="utf-8-sig").splitlines()))
+    buyer, order_no = str(resource.columns[9].header), str(resource.columns[0].header)
+    assert {r[buyer] for r in rows} == {"'" + name for name in risky}
+    assert all(r[order_no].isdigit() for r in rows)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_csv_typed_text_guard_is_the_same_on_both_paths(tmp_path, merchant, shop_a):
+    """PostgreSQL's COPY applies the same guard as the Python writer, byte for byte."""
+    for i, name in enumerate(["=1+1", "+86", "-x", "@a", "\tTab", "a=b", "安全"]):
+        order_placed(shop=shop_a, placed_at=T0, now=T0, buyer_name=name, order_no=f"2026030200000000{i:03d}")
+    resource = ORDERS.resource_class(user=merchant)
+    qs = ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering)
+    write_csv_copy(resource, qs, tmp_path / "copy.csv")
+    write_csv_python(resource, qs, tmp_path / "py.csv")
+    copied = (tmp_path / "copy.csv").read_bytes()
+    assert copied == (tmp_path / "py.csv").read_bytes()
+    assert "'=1+1" in copied.decode() and ",a=b," in copied.decode()
