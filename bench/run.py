@@ -60,11 +60,44 @@ def _run(args: list[str], url: str, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, *args], cwd=ROOT, env=env, **kw)
 
 
+# The fingerprint of this checkout's field-encryption key (phones are
+# encrypted and hashed with it): a data set seeded under another key (another
+# clone's generated ``var/`` key) cannot be searched by phone here.
+_KEY_FINGERPRINT = (
+    "import hashlib, os, django; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'config.settings'); "
+    "django.setup(); from django.conf import settings; "
+    "print(hashlib.sha256(settings.FIELD_ENCRYPTION_KEY.encode()).hexdigest()[:16])"
+)
+
+
+def key_fingerprint(url: str) -> str:
+    proc = _run(["-c", _KEY_FINGERPRINT], url, capture_output=True, text=True, check=True)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+def _recorded_key(url: str) -> tuple[bool, str | None]:
+    """(whether the data set records how it was seeded, the key fingerprint it records)."""
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0] is None:
+            return False, None
+        meta = dict(conn.execute("SELECT key, value FROM bench_meta").fetchall())
+        return bool(meta), meta.get("key")
+
+
 def ensure_dataset(url: str, orders: int) -> dict:
-    """Create, migrate and seed the database if it is not there yet."""
+    """Create, migrate and seed the database if it is not there yet (or was
+    seeded under another encryption key: then it is dropped and seeded again)."""
     dbname = urlsplit(url).path.lstrip("/")
+    fingerprint = key_fingerprint(url)
     with psycopg.connect(_conninfo(_with_db(url, "postgres")), autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone()
+        if exists:
+            recorded, key = _recorded_key(url)
+            if recorded and key != fingerprint:
+                _say(f"{dbname} was seeded under another encryption key (another checkout's var/): seeding it again")
+                conn.execute(f'DROP DATABASE "{dbname}" WITH (FORCE)')
+                exists = None
+        if not exists:
             _say(f"creating database {dbname}")
             conn.execute(f'CREATE DATABASE "{dbname}"')
     _run(["manage.py", "migrate", "--noinput", "-v0"], url, check=True)
@@ -86,6 +119,7 @@ def ensure_dataset(url: str, orders: int) -> dict:
                 "seeded_at": started_at.isoformat(),
                 "seed_seconds": f"{time.monotonic() - t:.1f}",
             }
+        meta["key"] = fingerprint
         for key, value in meta.items():
             conn.execute(
                 "INSERT INTO bench_meta VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
