@@ -1,7 +1,8 @@
 """Exports at 50,000 orders (issue 6 point 6).
 
 ``run(ctx) -> dict`` (the ``bench.measure`` protocol) measures, each in its own
-process so that ``rss_mb`` is that measurement's own peak:
+process so that ``rss_mb`` is that measurement's own peak (the four figures
+the verdict uses three times: the median time, the highest peak):
 
 - ``export_csv``: our CSV writer (PostgreSQL ``COPY`` of the export's SQL) over
   the 50,000 newest orders, to a file — target ≤ 3× ``COPY (SELECT …) TO STDOUT``;
@@ -103,13 +104,30 @@ def _subprocess(name: str) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+# The figures the verdict uses are measured several times (each in a fresh
+# process): the median time, and the highest peak memory of the repetitions.
+REPS = 3
+VERDICT = {"export_csv", "copy_same_sql", "export_xlsx", "import_export_xlsx"}
+
+
+def _repeated(name: str, reps: int) -> dict:
+    runs = [_subprocess(name) for _ in range(reps)]
+    if any("seconds" not in r for r in runs):
+        return next(r for r in runs if "seconds" not in r)
+    runs.sort(key=lambda r: r["seconds"])
+    result = dict(runs[len(runs) // 2])
+    result["samples"] = [r["seconds"] for r in runs]
+    result["rss_mb"] = max(r.get("rss_mb") or 0 for r in runs)
+    return result
+
+
 def run(ctx=None) -> dict:
     """Every measurement, each in a fresh process; plus the ratios of issue 6."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return {"pending": "the export benchmark needs PostgreSQL"}
-    figures = {name: _subprocess(name) for name in MEASUREMENTS}
+    figures = {name: _repeated(name, REPS if name in VERDICT else 1) for name in MEASUREMENTS}
     csv_s = figures["export_csv"].get("seconds")
     copy_s = figures["copy_same_sql"].get("seconds")
     xlsx_s = figures["export_xlsx"].get("seconds")
