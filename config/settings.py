@@ -311,11 +311,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(minute="*/15"),
         "options": {"expires": 600},
     },
-    # F1: sweeper for refunds whose gateway task was lost (broker outage).
+    # F1: the refund sweeper: calls the gateway for refunds due (first call
+    # whose task was lost, or a retry after an unanswered call, with backoff).
     "orders-process-pending-refunds": {
         "task": "orders.process_refunds",
-        "schedule": crontab(minute="*/10"),
-        "options": {"expires": 540},
+        "schedule": 60.0,
+        "options": {"expires": 55},
     },
     "orders-purge-idempotency-keys": {
         "task": "orders.purge_idempotency_keys",
@@ -358,11 +359,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"))
 
-# F1: the refund gateway (orders/gateways.py). The sandbox fails every refund
+# F1: the refund gateway (orders/gateways.py). The sandbox refuses every refund
 # when REFUND_SANDBOX_FAIL is on, or while the cache flag is set
-# (orders.gateways.sandbox_fail(True)).
+# (orders.gateways.sandbox_fail(True)); REFUND_SANDBOX_MODE=timeout or
+# connection_error makes it unreachable instead (orders.gateways.sandbox_mode()).
 REFUND_GATEWAY = os.environ.get("REFUND_GATEWAY", "orders.gateways.SandboxGateway")
 REFUND_SANDBOX_FAIL = env_bool("REFUND_SANDBOX_FAIL", False)
+REFUND_SANDBOX_MODE = os.environ.get("REFUND_SANDBOX_MODE", "")
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
@@ -382,6 +385,10 @@ PLATFORM = {
     "DAILY_DEDUCTION_CAP": "500.00",  # P3
     "BAN_AFTER_JUDGEMENTS": 2,  # P4: banned when judged more than this
     "AUTO_CLOSE_DAYS": 150,  # P7
+    "REFUND_RETRY_BASE_SECONDS": 60,  # F1: first retry after an unanswered call, doubling
+    "REFUND_RETRY_MAX_SECONDS": 3600,  # F1: longest wait between two calls
+    "REFUND_CALL_LEASE_SECONDS": 300,  # F1: a claimed call not answered by then is retried
+    "REFUND_UNREACHABLE_HOURS": 24,  # F1: then the alternative route
     "RATING_WINDOW_DAYS": 30,  # R1
     "EXPORT_MAX_ROWS": 50_000,  # X1
     "EXPORT_INTERVAL_SECONDS": 60,  # X2

@@ -1,12 +1,24 @@
 """Refund gateway (F1): a small interface and a local sandbox.
 
-The sandbox "pays" every refund unless told to fail, which tests and demos do
-in one of two ways:
+Two kinds of failure, handled differently by ``orders.services.refunds`` (F1):
 
-* ``settings.REFUND_SANDBOX_FAIL = True`` (env ``REFUND_SANDBOX_FAIL=1``):
-  every original-route refund fails;
-* the cache flag ``orders:refund_sandbox_fail`` (``sandbox_fail(True)``):
-  shared by the web process and workers, so a demo can flip it at run time.
+* ``GatewayError``: the provider answered and refused: the refund moves to
+  the alternative route at once;
+* ``GatewayUnreachable`` (and the built-in ``TimeoutError`` /
+  ``ConnectionError`` a client library raises): no answer; the call is
+  retried with backoff, and after 24 h the refund moves to the alternative
+  route.
+
+The sandbox "pays" every refund unless told otherwise, which tests and demos
+do in one of these ways:
+
+* ``settings.REFUND_SANDBOX_FAIL = True`` (env ``REFUND_SANDBOX_FAIL=1``) or the
+  cache flag ``orders:refund_sandbox_fail`` (``sandbox_fail(True)``, shared by
+  the web process and workers): every refund is refused;
+* ``settings.REFUND_SANDBOX_MODE`` (env) or the cache flag
+  ``orders:refund_sandbox_mode`` (``sandbox_mode("timeout")``):
+  ``"timeout"`` raises ``TimeoutError``, ``"connection_error"`` raises
+  ``ConnectionError``, ``"refuse"`` refuses.
 
 A real payment provider is plugged in by pointing ``settings.REFUND_GATEWAY``
 at a class with the same ``refund()`` method.
@@ -23,23 +35,39 @@ from django.core.cache import cache
 from django.utils.module_loading import import_string
 
 FAIL_FLAG = "orders:refund_sandbox_fail"
+MODE_FLAG = "orders:refund_sandbox_mode"
 
 
 class GatewayError(Exception):
-    """The payment provider refused or could not be reached."""
+    """The payment provider answered and refused the refund."""
+
+
+class GatewayUnreachable(Exception):
+    """The payment provider could not be reached or did not answer in time."""
+
+
+# What "no answer" looks like to the refund service (retried with backoff).
+UNREACHABLE = (GatewayUnreachable, TimeoutError, ConnectionError)
 
 
 class RefundGateway(Protocol):
     def refund(self, *, idempotency_key: str, order_no: str, amount: Decimal) -> str:
         """Pay ``amount`` back on the order's original payment route and
-        return the provider's reference; raise ``GatewayError`` on failure.
+        return the provider's reference; raise ``GatewayError`` on a refusal
+        and ``GatewayUnreachable`` (or ``TimeoutError``/``ConnectionError``)
+        when there is no answer.
         ``idempotency_key`` (the refund's cause) lets the provider drop a
         duplicate call."""
 
 
 class SandboxGateway:
     def refund(self, *, idempotency_key: str, order_no: str, amount: Decimal) -> str:
-        if getattr(settings, "REFUND_SANDBOX_FAIL", False) or cache.get(FAIL_FLAG):
+        mode = cache.get(MODE_FLAG) or getattr(settings, "REFUND_SANDBOX_MODE", "")
+        if mode == "timeout":
+            raise TimeoutError("sandbox: the gateway did not answer in time")
+        if mode == "connection_error":
+            raise ConnectionError("sandbox: connection to the gateway refused")
+        if mode == "refuse" or getattr(settings, "REFUND_SANDBOX_FAIL", False) or cache.get(FAIL_FLAG):
             raise GatewayError("sandbox: original payment route unavailable")
         return "SBX-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20].upper()
 
@@ -50,6 +78,14 @@ def sandbox_fail(on: bool, *, seconds: int = 3600) -> None:
         cache.set(FAIL_FLAG, True, seconds)
     else:
         cache.delete(FAIL_FLAG)
+
+
+def sandbox_mode(mode: str, *, seconds: int = 3600) -> None:
+    """Make the sandbox time out, refuse connections or refuse (``""``: pay)."""
+    if mode:
+        cache.set(MODE_FLAG, mode, seconds)
+    else:
+        cache.delete(MODE_FLAG)
 
 
 def get_gateway() -> RefundGateway:

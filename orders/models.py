@@ -324,6 +324,11 @@ class Refund(models.Model):
     route = models.CharField(_("route"), max_length=16, choices=Route.choices, default=Route.ORIGINAL)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # F1 backoff: when the sweeper may next call the gateway (pushed forward by
+    # every claim and every unanswered attempt, never rolled back), and when
+    # the first call was made (24 h without an answer: alternative route).
+    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
+    first_attempt_at = models.DateTimeField(_("first attempt at"), null=True, blank=True)
     gateway_ref = models.CharField(_("gateway reference"), max_length=64, blank=True, default="")
     last_error = models.TextField(_("last error"), blank=True, default="")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -347,6 +352,12 @@ class Refund(models.Model):
                 fields=["created_at"],
                 name="refund_alternative_queue",
                 condition=Q(route="alternative", status="pending"),
+            ),
+            # The sweeper's queue: original-route refunds due for a call (F1).
+            models.Index(
+                fields=["next_attempt_at", "id"],
+                name="refund_due_queue",
+                condition=Q(route="original", status="pending"),
             ),
         ]
 

@@ -25,13 +25,12 @@ def touch_shop(shop_id: int, name: str) -> None:
     Shop.objects.filter(pk=shop_id).update(name=name)
 
 
-# A gateway that cannot be reached (connection error, timeout, a database
-# hiccup) is retried with exponential backoff; a refusal (GatewayError) is not
-# retried: the service moves the refund to the alternative-route queue (F1).
-# After the last retry the refund stays pending and the sweeper
-# ``orders.process_refunds`` picks it up (the gateway dedupes on the cause).
+# F1: an unanswered gateway call (timeout, connection error) is not a task
+# failure: the service records the attempt and the next attempt's time (with
+# backoff) and the sweeper ``orders.process_refunds`` (every minute) calls
+# again when it is due. Only a database hiccup retries the task itself.
 REFUND_RETRY = {
-    "autoretry_for": (ConnectionError, TimeoutError, OperationalError),
+    "autoretry_for": (OperationalError,),
     "retry_backoff": 5,
     "retry_backoff_max": 600,
     "retry_jitter": True,
@@ -51,12 +50,12 @@ def process_refund(refund_id: int) -> dict:
 
 
 @shared_task(name="orders.process_refunds", ignore_result=True)
-def process_refunds(refund_ids: list[int] | None = None) -> dict:
-    """F1: send pending original-route refunds to the gateway in a batch
-    (``refund_ids``, or the oldest pending ones: a sweeper for lost messages)."""
+def process_refunds(refund_ids: list[int] | None = None, limit: int = 1000) -> dict:
+    """F1: call the gateway for the refunds due (``refund_ids``, or any: the
+    sweeper for lost messages and for retries after an unanswered call)."""
     from .services import refunds_process_pending
 
-    summary = refunds_process_pending(refund_ids=refund_ids, now=timezone.now())
+    summary = refunds_process_pending(refund_ids=refund_ids, now=timezone.now(), limit=limit)
     logger.info("process_refunds %s", summary)
     return summary
 

@@ -2,8 +2,13 @@
 
 F2 is a database fact: ``Refund.cause`` is unique, so a second call, a retry
 or a racing worker finds the existing refund and never pays twice.
-F1: the gateway is called once per refund; a failure moves the refund to the
-alternative route (a reviewer queue), never into an endless retry loop.
+F1: a refusal moves the refund to the alternative route (a reviewer queue); no
+answer (timeout, connection error) is retried with exponential backoff, and
+24 h after the first call the refund moves to the alternative route too. The
+attempt count and the next attempt's time are committed before the call
+(claim → commit → call → record in a new transaction), so they are never
+rolled back, no lock is held across the network, and a refund without an
+answer waits its turn instead of blocking the others.
 """
 
 from __future__ import annotations
@@ -71,7 +76,7 @@ def refund_issue(*, order: Order, cause: str, amount: Decimal, by=None, now: dat
     try:
         with transaction.atomic():
             refund = Refund.objects.create(
-                order=order, shop_id=order.shop_id, cause=cause, amount=amount, created_at=now
+                order=order, shop_id=order.shop_id, cause=cause, amount=amount, created_at=now, next_attempt_at=now
             )
     except IntegrityError:
         return Refund.objects.get(cause=cause)
@@ -96,58 +101,139 @@ def refund_issue(*, order: Order, cause: str, amount: Decimal, by=None, now: dat
     return refund
 
 
-def refund_process(*, refund_id: int, now: datetime, gateway=None) -> Refund:
-    """Rule F1: send a pending original-route refund to the gateway, once.
+def _backoff(attempts: int) -> timedelta:
+    """Wait after the ``attempts``-th unanswered call: base, ×2 each time, capped."""
+    seconds = rule("REFUND_RETRY_BASE_SECONDS") * 2 ** max(attempts - 1, 0)
+    return timedelta(seconds=min(seconds, rule("REFUND_RETRY_MAX_SECONDS")))
 
-    Success → ``succeeded``. Failure → route ``alternative``, still
-    ``pending``: it waits in the reviewer queue and the merchant is told.
-    Anything else (already paid, already moved) is left as it is."""
-    from ..gateways import GatewayError, get_gateway
 
-    gateway = gateway or get_gateway()
+def _claim(*, now: datetime, refund_ids: list[int] | None = None) -> Refund | None:
+    """Take the most overdue original-route refund due for a call (among
+    ``refund_ids`` if given), in a short transaction committed before the call:
+    one more attempt, and ``next_attempt_at`` moves a lease ahead so no other
+    worker calls it meanwhile. SKIP LOCKED on PostgreSQL: a refund another
+    worker is claiming is passed over, never waited for."""
+    due = Refund.objects.filter(
+        status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL, next_attempt_at__lte=now
+    ).order_by("next_attempt_at", "pk")
+    if refund_ids is not None:
+        due = due.filter(pk__in=refund_ids)
     with transaction.atomic():
-        refund = Refund.objects.select_for_update().select_related("order").get(pk=refund_id)
-        if refund.status != Refund.Status.PENDING or refund.route != Refund.Route.ORIGINAL:
-            return refund
-        refund.attempts += 1
-        try:
-            ref = gateway.refund(idempotency_key=refund.cause, order_no=refund.order.order_no, amount=refund.amount)
-        except GatewayError as exc:
-            refund.route = Refund.Route.ALTERNATIVE
-            refund.last_error = str(exc)[:1000]
-            refund.save(update_fields=["attempts", "route", "last_error"])
-            order_event_record(
-                order=refund.order,
-                kind="refund_failed",
-                now=now,
-                note=refund.last_error,
-                data={"refund_id": refund.pk, "route": Refund.Route.ALTERNATIVE},
-                actor_role=Actor.SYSTEM,
-            )
-            notification_create(
-                shop=refund.shop_id,
-                kind="refund_alternative_route",
-                title=_("Refund for order %(no)s moved to an alternative route") % {"no": refund.order.order_no},
-                body=_(
-                    "The original payment route refused the refund of %(amount)s; the platform will pay it another way."
-                )
-                % {"amount": refund.amount},
-                data={"order_no": refund.order.order_no, "refund_id": refund.pk},
-                dedupe_key=f"refund_alternative:{refund.pk}",
-            )
-            return refund
-        refund.status = Refund.Status.SUCCEEDED
-        refund.gateway_ref = ref[:64]
-        refund.settled_at = now
-        refund.save(update_fields=["attempts", "status", "gateway_ref", "settled_at"])
+        if connection.vendor == "postgresql":
+            due = due.select_for_update(skip_locked=True)
+        refund = due.first()
+        if refund is None:
+            return None
+        first = refund.first_attempt_at or now
+        lease = now + timedelta(seconds=rule("REFUND_CALL_LEASE_SECONDS"))
+        # Conditional on the attempt count read: a racing claim (SQLite has no
+        # row locks) makes this one a no-op instead of a second call.
+        claimed = Refund.objects.filter(pk=refund.pk, attempts=refund.attempts, next_attempt_at__lte=now).update(
+            attempts=F("attempts") + 1, first_attempt_at=first, next_attempt_at=lease
+        )
+        if not claimed:
+            return None
+    refund.attempts, refund.first_attempt_at, refund.next_attempt_at = refund.attempts + 1, first, lease
+    return refund
+
+
+def _to_alternative_route(*, refund: Refund, error: str, unreachable: bool, now: datetime) -> None:
+    """Rule F1: move to the reviewers' queue, record it and tell the merchant (once)."""
+    with transaction.atomic():
+        moved = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL).update(
+            route=Refund.Route.ALTERNATIVE, last_error=error[:1000]
+        )
+        if not moved:
+            return
+        order = Order.objects.get(pk=refund.order_id)
         order_event_record(
-            order=refund.order,
-            kind="refund_succeeded",
+            order=order,
+            kind="refund_failed",
             now=now,
-            data={"refund_id": refund.pk, "gateway_ref": refund.gateway_ref},
+            note=error[:1000],
+            data={"refund_id": refund.pk, "route": Refund.Route.ALTERNATIVE, "unreachable": unreachable},
             actor_role=Actor.SYSTEM,
         )
-    return refund
+        if unreachable:
+            body = _(
+                "The original payment route could not be reached for %(hours)s hours; the platform will pay the"
+                " refund of %(amount)s another way."
+            ) % {"hours": rule("REFUND_UNREACHABLE_HOURS"), "amount": refund.amount}
+        else:
+            body = _(
+                "The original payment route refused the refund of %(amount)s; the platform will pay it another way."
+            ) % {"amount": refund.amount}
+        notification_create(
+            shop=refund.shop_id,
+            kind="refund_alternative_route",
+            title=_("Refund for order %(no)s moved to an alternative route") % {"no": order.order_no},
+            body=body,
+            data={"order_no": order.order_no, "refund_id": refund.pk},
+            dedupe_key=f"refund_alternative:{refund.pk}",
+        )
+
+
+def _unanswered(*, refund: Refund, error: str, now: datetime) -> None:
+    """Rule F1: no answer. Within 24 h of the first call: the next call after
+    the backoff (never later than the 24 h mark); at or after it: the
+    alternative route. Only the latest claim writes (a stale one is ignored)."""
+    give_up_at = refund.first_attempt_at + timedelta(hours=rule("REFUND_UNREACHABLE_HOURS"))
+    if now >= give_up_at:
+        _to_alternative_route(refund=refund, error=error, unreachable=True, now=now)
+        return
+    Refund.objects.filter(
+        pk=refund.pk, status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL, attempts=refund.attempts
+    ).update(next_attempt_at=min(now + _backoff(refund.attempts), give_up_at), last_error=error[:1000])
+
+
+def _succeeded(*, refund: Refund, gateway_ref: str, now: datetime) -> None:
+    """Rule F1: paid. Recorded once, whichever call's answer comes first."""
+    with transaction.atomic():
+        paid = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(
+            status=Refund.Status.SUCCEEDED, gateway_ref=gateway_ref[:64], settled_at=now
+        )
+        if paid:
+            order_event_record(
+                order=Order.objects.get(pk=refund.order_id),
+                kind="refund_succeeded",
+                now=now,
+                data={"refund_id": refund.pk, "gateway_ref": gateway_ref[:64]},
+                actor_role=Actor.SYSTEM,
+            )
+
+
+def _call(*, refund: Refund, gateway, now: datetime) -> None:
+    """One gateway call for a claimed refund, no transaction open (no row lock
+    is held while the network is waited on); the answer is recorded in a new,
+    short transaction."""
+    from ..gateways import UNREACHABLE, GatewayError
+
+    order_no = Order.objects.filter(pk=refund.order_id).values_list("order_no", flat=True).get()
+    try:
+        ref = gateway.refund(idempotency_key=refund.cause, order_no=order_no, amount=refund.amount)
+    except GatewayError as exc:
+        _to_alternative_route(refund=refund, error=str(exc), unreachable=False, now=now)
+    except UNREACHABLE as exc:
+        logger.warning("refund %s: gateway unreachable (attempt %s): %r", refund.pk, refund.attempts, exc)
+        _unanswered(refund=refund, error=f"{type(exc).__name__}: {exc}", now=now)
+    else:
+        _succeeded(refund=refund, gateway_ref=ref, now=now)
+
+
+def refund_process(*, refund_id: int, now: datetime, gateway=None) -> Refund:
+    """Rule F1: call the gateway for one pending original-route refund if it is
+    due (see ``_claim``). Paid → ``succeeded``. Refused → route
+    ``alternative``, still ``pending``, in the reviewer queue, the merchant
+    told. No answer (timeout, connection error) → retried later with backoff,
+    the attempt counted for good; 24 h after the first call without an answer
+    → alternative route. Anything else (paid, moved, not yet due, being called
+    by another worker) is left as it is."""
+    from ..gateways import get_gateway
+
+    refund = _claim(now=now, refund_ids=[refund_id])
+    if refund is not None:
+        _call(refund=refund, gateway=gateway or get_gateway(), now=now)
+    return Refund.objects.get(pk=refund_id)
 
 
 @transaction.atomic
@@ -173,20 +259,27 @@ def refund_settle_alternative(*, refund: Refund, by, note: str = "", now: dateti
 
 
 def refunds_process_pending(*, refund_ids: list[int] | None = None, now: datetime, limit: int = 1000) -> dict:
-    """Send pending original-route refunds to the gateway (``refund_ids`` or
-    the oldest ``limit``), each in its own transaction."""
-    qs = Refund.objects.filter(status=Refund.Status.PENDING, route=Refund.Route.ORIGINAL)
-    if refund_ids is not None:
-        qs = qs.filter(pk__in=refund_ids)
-    ids = list(qs.order_by("pk").values_list("pk", flat=True)[:limit])
-    summary = {"processed": 0, "succeeded": 0, "alternative": 0}
-    for refund_id in ids:
-        refund = refund_process(refund_id=refund_id, now=now)
+    """Rule F1, the sweeper: call the gateway for up to ``limit`` refunds due
+    (``refund_ids`` or any), most overdue first, each claimed on its own. A
+    refund that gets no answer is pushed back by its backoff, so it never
+    holds up the refunds behind it."""
+    from ..gateways import get_gateway
+
+    gateway = get_gateway()
+    summary = {"processed": 0, "succeeded": 0, "alternative": 0, "retry_later": 0}
+    for _i in range(limit):
+        refund = _claim(now=now, refund_ids=refund_ids)
+        if refund is None:
+            break
+        _call(refund=refund, gateway=gateway, now=now)
+        refund = Refund.objects.get(pk=refund.pk)
         summary["processed"] += 1
         if refund.status == Refund.Status.SUCCEEDED:
             summary["succeeded"] += 1
         elif refund.route == Refund.Route.ALTERNATIVE:
             summary["alternative"] += 1
+        else:
+            summary["retry_later"] += 1
     return summary
 
 
@@ -219,13 +312,13 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
             with connection.cursor() as cur:
                 cur.execute(
                     f"INSERT INTO {refund_t} (order_id, shop_id, cause, amount, route, status, attempts, gateway_ref,"
-                    f" last_error, created_at, settlement_note)"
+                    f" last_error, created_at, next_attempt_at, settlement_note)"
                     f" SELECT o.id, o.shop_id, 'auto_close:' || CAST(o.id AS VARCHAR(20)),"
-                    f" o.total_amount - o.refunded_amount, 'original', 'pending', 0, '', '', %s, ''"
+                    f" o.total_amount - o.refunded_amount, 'original', 'pending', 0, '', '', %s, %s, ''"
                     f" FROM {order_t} o WHERE o.id IN ({marks}) AND o.status = 'awaiting_shipment'"
                     f" AND o.total_amount > o.refunded_amount"
                     f" ON CONFLICT (cause) DO NOTHING",
-                    [now, *ids],
+                    [now, now, *ids],
                 )
                 summary["refunds"] += max(cur.rowcount, 0)
                 cur.execute(
