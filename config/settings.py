@@ -272,6 +272,10 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
+else:
+    # A message whose worker died unacknowledged is redelivered after this
+    # (on the next worker start, or the periodic sweep of a running worker).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "3600"))}
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -366,6 +370,11 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"
 REFUND_GATEWAY = os.environ.get("REFUND_GATEWAY", "orders.gateways.SandboxGateway")
 REFUND_SANDBOX_FAIL = env_bool("REFUND_SANDBOX_FAIL", False)
 REFUND_SANDBOX_MODE = os.environ.get("REFUND_SANDBOX_MODE", "")
+
+# Test-only: a batch job sleeps at this named point (penalties.services._sql.hang_point)
+# after writing JOB_TEST_HANG_FILE, so a test can SIGKILL the worker mid-job.
+JOB_TEST_HANG = os.environ.get("JOB_TEST_HANG", "")
+JOB_TEST_HANG_FILE = os.environ.get("JOB_TEST_HANG_FILE", "")
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {

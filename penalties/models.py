@@ -248,13 +248,16 @@ class ShopRating(models.Model):
 
 class JobRun(models.Model):
     """One run of a batch job. For daily jobs (``daily``) the pair (job,
-    business day) is unique: a second run for the same day is a no-op."""
+    business day) is unique: a second run for the same day is a no-op. While
+    it runs, the runner holds a PostgreSQL advisory lock on the pair (see
+    ``penalties.services.jobs``); ``attempts`` counts take-overs of a dead run."""
 
     job = models.CharField(_("job"), max_length=64)
     business_day = models.DateField(_("business day"))
     daily = models.BooleanField(_("daily"), default=True)
     started_at = models.DateTimeField(_("started at"))
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=1)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
     error = models.TextField(_("error"), blank=True, default="")
 

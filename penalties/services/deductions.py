@@ -41,7 +41,7 @@ from orders.policy import business_day, money, rule
 from orders.services import notifications_bulk_create
 
 from ..models import BatchMark, DepositEntry, Violation
-from ._sql import advisory_lock, is_postgres, p_day, p_dt
+from ._sql import advisory_lock, hang_point, is_postgres, p_day, p_dt
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +187,7 @@ def deductions_run(*, now: datetime) -> dict:
             settled = cur.rowcount
             cur.execute(LEDGER, params)
             entries = cur.rowcount
+            hang_point("deductions.after_ledger")
             cur.execute(BALANCE, params)
             cur.execute(NEXT_MARK, params)
             BatchMark.objects.filter(name=MARK).update(position=cur.fetchone()[0])

@@ -15,6 +15,7 @@ from orders.policy import day_bounds, rule
 
 from .. import formula
 from ..models import ShopRating, Violation
+from ._sql import hang_point
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,7 @@ def ratings_compute(*, day: date, now: datetime | None = None) -> dict:
             update_fields=["score", "components", "computed_at"],
             batch_size=1000,
         )
+        hang_point("ratings.after_upsert")
         latest = ShopRating.objects.filter(shop=OuterRef("pk")).order_by("-day").values("score")[:1]
         Shop.objects.filter(ratings__day=day).update(rating_score=Subquery(latest))
     counts = {"day": day.isoformat(), "shops": len(rows)}

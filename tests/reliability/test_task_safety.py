@@ -56,7 +56,7 @@ def test_refund_gateway_task_leaves_unanswered_calls_to_the_persisted_backoff():
     assert task.retry_backoff and task.retry_jitter and 0 < task.max_retries <= 10
 
 
-# --- delivered twice / killed halfway ------------------------------------------------
+# --- delivered twice / failing halfway ------------------------------------------------
 
 
 class Boom(RuntimeError):
@@ -64,7 +64,7 @@ class Boom(RuntimeError):
 
 
 def _explode(*args, **kwargs):
-    raise Boom("worker killed halfway")
+    raise Boom("failed halfway")
 
 
 def _overdue_order(shop, *, hours_overdue: int = 1):
@@ -98,9 +98,10 @@ def test_judgement_job_delivered_twice_judges_once(shop_a):
 
 
 @pytest.mark.django_db
-def test_judgement_job_killed_halfway_then_rerun_judges_once(shop_a, monkeypatch):
-    """P1: a run that dies after inserting the violations (while notifying)
-    leaves nothing behind; the redelivered run judges each order once."""
+def test_judgement_job_failing_halfway_rolls_back_then_rerun_judges_once(shop_a, monkeypatch):
+    """P1: a run that raises after inserting the violations (while notifying)
+    leaves nothing behind; the retried run judges each order once. (A worker
+    killed for real: tests/reliability/test_worker_killed.py.)"""
     from penalties.services import judgement
     from penalties.tasks import judge_overdue_shipments
 
@@ -142,9 +143,10 @@ def test_deduction_job_delivered_twice_charges_once(shop_a):
 
 
 @pytest.mark.django_db
-def test_deduction_job_killed_halfway_then_rerun_charges_once(shop_a, monkeypatch):
-    """P3/P8: a batch that dies after writing the ledger (while notifying)
-    rolls back; the redelivered batch the same day charges once."""
+def test_deduction_job_failing_halfway_rolls_back_then_rerun_charges_once(shop_a, monkeypatch):
+    """P3/P8: a batch that raises after writing the ledger (while notifying)
+    rolls back and records the error; the retried batch the same day charges
+    once. (A worker SIGKILLed mid-batch: tests/reliability/test_worker_killed.py.)"""
     from penalties.models import DepositEntry
     from penalties.services import deductions
     from penalties.tasks import run_deductions
@@ -198,8 +200,8 @@ def test_ticket_timeout_delivered_twice_times_out_once(shop_a, support):
 
 
 @pytest.mark.django_db
-def test_ticket_timeout_killed_halfway_then_rerun_times_out_once(shop_a, support, monkeypatch):
-    """T3: a run that dies after closing the tickets (while notifying) rolls
+def test_ticket_timeout_failing_halfway_rolls_back_then_rerun_times_out_once(shop_a, support, monkeypatch):
+    """T3: a run that raises after closing the tickets (while notifying) rolls
     back; the rerun closes each ticket once."""
     from tickets import services as ticket_services
     from tickets.tasks import time_out_tickets
@@ -351,14 +353,14 @@ def test_export_job_killed_halfway_leaves_no_partial_file_and_is_marked_failed(
     def dies_after_first_row(resource, selection, path, progress):
         path.write_text("order_no\n1\n")
         progress(1)
-        raise Boom("worker killed halfway")
+        raise Boom("failed halfway")
 
     monkeypatch.setitem(export_services.WRITERS, "csv", dies_after_first_row)
     run_export.apply(args=[export.pk])
     monkeypatch.undo()
     run_export.apply(args=[export.pk])
     export.refresh_from_db()
-    assert export.status == "failed" and "worker killed halfway" in export.error
+    assert export.status == "failed" and "failed halfway" in export.error
     assert list((tmp_path / "media").rglob("*.*")) == []
 
 
