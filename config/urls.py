@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
-from django.views import defaults
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from . import converters  # noqa: F401  (the id and code path converters, before any route)
 from .auth import AuthTokenApi
 
 api_v1 = [
@@ -22,12 +21,7 @@ urlpatterns = [
 ]
 
 
-def not_found(request, exception):
-    """An unmatched /api/ path answers in the API's error shape (JSON), not
-    with the HTML page (e.g. ``/api/v1/after-sales/abc/approve/``)."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
-
-
-handler404 = not_found
+handler400 = "config.handlers.bad_request"
+handler403 = "config.handlers.permission_denied"
+handler404 = "config.handlers.page_not_found"
+handler500 = "config.handlers.server_error"

@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import IsMerchant, IsSupport
+from config.parsers import JSONParser
 from orders.idempotency import idempotent
 from orders.models import Order
 
@@ -134,7 +135,7 @@ class TicketReplyApi(APIView):
     """T2: the merchant handles a pending ticket (JSON, or multipart with up to 4 images)."""
 
     permission_classes = [IsMerchantNotSupport]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
         summary="Reply to a pending ticket (merchant)",
