@@ -64,7 +64,8 @@ class UtcDateTimeField(forms.Field):
         else:
             text = _LEAP_SECOND.sub(r"\1:59", str(value).strip())  # RFC 3339 allows second 60
             try:
-                parsed = parse_datetime(text)
+                # fromisoformat (under parse_datetime) accepts a trailing NUL
+                parsed = None if has_control_chars(text) or len(text) > 64 else parse_datetime(text)
             except ValueError:
                 parsed = None
             if parsed is None:
@@ -89,8 +90,9 @@ class StrictDateField(forms.Field):
             return None
         if isinstance(value, date):
             return value
+        text = str(value).strip()
         try:
-            parsed = parse_date(str(value).strip())
+            parsed = None if has_control_chars(text) or len(text) > 32 else parse_date(text)
         except ValueError:
             parsed = None
         if parsed is None:
