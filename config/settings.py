@@ -10,6 +10,7 @@ Production: ``DEBUG=0`` with ``SECRET_KEY``, ``FIELD_ENCRYPTION_KEY``,
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -172,6 +173,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
+# django-axes reads the client address the same way as the throttles: the socket
+# address unless NUM_PROXIES proxies are configured in front.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("NUM_PROXIES", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if int(os.environ.get("NUM_PROXIES", "0")) else ["REMOTE_ADDR"]
+)
 
 # --- i18n / time ------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -220,6 +227,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Client address for throttles: X-Forwarded-For is trusted only through this
+    # many proxies in front of the app (0 = the socket address, the default).
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": os.environ.get("AUTH_TOKEN_RATE", "20/min"),
     },
@@ -229,7 +239,8 @@ REST_FRAMEWORK = {
 }
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
-    "TOKEN_TTL": None,  # merchants' integrations hold long-lived tokens; revoke by logout
+    # Tokens expire (a new login issues a fresh one); list and revoke at /api/v1/auth/tokens/.
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("AUTH_TOKEN_TTL_DAYS", "30"))),
     "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
@@ -384,6 +395,7 @@ PLATFORM = {
     "TICKET_REMINDER_HOURS": 2,  # reminder before a ticket's deadline
     "TICKET_EVIDENCE_MAX_IMAGES": 4,  # images per ticket reply
     "TICKET_EVIDENCE_MAX_BYTES": 5 * 1024 * 1024,  # per image
+    "TICKET_EVIDENCE_MAX_PIXELS": int(os.environ.get("TICKET_EVIDENCE_MAX_PIXELS", str(40_000_000))),  # per image
     "TICKET_TIMEOUT_BATCH": 2000,  # T3 job: tickets closed per statement
     "JUDGE_INTERVAL_MINUTES": int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),  # P1
     "REJUDGE_HOURS": 24,  # P2

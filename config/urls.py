@@ -3,10 +3,12 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from . import converters  # noqa: F401  (the id and code path converters, before any route)
-from .auth import AuthTokenApi
+from .auth import AuthTokenApi, TokenListApi, TokenRevokeApi
 
 api_v1 = [
     path("auth/token/", AuthTokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<code:token_key>/", TokenRevokeApi.as_view(), name="auth-token-revoke"),
     path("", include("orders.urls")),
     path("", include("tickets.urls")),
     path("", include("penalties.urls")),

@@ -343,9 +343,11 @@ class IntakeOrderTrackingApi(APIView):
 
     @extend_schema(
         request=TrackingInput,
+        parameters=[IDEMPOTENCY],
         responses={200: OrderDetailSerializer, 400: E400, 404: E404, 409: E409},
         summary="A carrier's tracking update (clears logistics abnormal, O4)",
     )
+    @idempotent
     def post(self, request, order_no: str):
         data = _valid(TrackingInput, request)
         order = selectors.order_get_any(order_no)

@@ -97,6 +97,7 @@ class TicketListApi(generics.ListAPIView):
     @extend_schema(
         summary="Open a ticket for an order (support staff)",
         request=TicketOpenInput,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: TicketDetailSerializer,
             400: E400,
@@ -104,6 +105,7 @@ class TicketListApi(generics.ListAPIView):
             404: OpenApiResponse(description="order_not_found"),
         },
     )
+    @idempotent
     def post(self, request):
         data = TicketOpenInput(data=request.data)
         data.is_valid(raise_exception=True)
