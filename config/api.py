@@ -11,6 +11,8 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
+from .handlers import too_large_answer
+from .limits import MAX_ID, has_control_chars
 
 REVIEWER_GROUP = "platform_reviewer"
 SUPPORT_GROUP = "support_staff"
@@ -23,6 +25,7 @@ _DRF_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     406: "not_acceptable",
+    413: "request_too_large",
     415: "unsupported_media_type",
     429: "throttled",
 }
@@ -37,6 +40,10 @@ def exception_handler(exc, context):
         if exc.status == 429 and "retry_after" in exc.extra:
             response["Retry-After"] = str(exc.extra["retry_after"])
         return response
+    too_large = too_large_answer(exc)
+    if too_large:
+        code, detail, status_code = too_large
+        return Response({"code": code, "detail": detail}, status=status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=getattr(exc, "message_dict", None) or exc.messages)
     elif isinstance(exc, Http404):
@@ -68,12 +75,19 @@ def exception_handler(exc, context):
 
 
 class CursorPagination(pagination.CursorPagination):
-    """Newest first, keyset-paginated (no OFFSET over millions of rows)."""
+    """Newest first, keyset-paginated (no OFFSET over millions of rows).
+
+    Every list's pagination (subclasses only change ``ordering``). A cursor is
+    opaque to clients but not trusted: its position is checked against the
+    type of the ordering's first field (an id 1 … 2⁶³−1, an ISO date-time
+    turned to UTC) before it reaches the database, so a tampered cursor
+    answers 404 ``not_found`` ("Invalid cursor"), never a 500."""
 
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
     ordering = "-id"
+    max_cursor_length = 512
 
     def get_page_size(self, request):
         """A ``page_size`` that is not one whole number from 1 to 100 is a 400
@@ -90,11 +104,46 @@ class CursorPagination(pagination.CursorPagination):
             )
         return int(values[0])
 
+    def paginate_queryset(self, queryset, request, view=None):
+        self._model = queryset.model
+        return super().paginate_queryset(queryset, request, view)
+
+    def decode_cursor(self, request):
+        values = request.query_params.getlist(self.cursor_query_param)
+        if len(values) > 1 or (values and len(values[0]) > self.max_cursor_length):
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        cursor = super().decode_cursor(request)
+        if cursor is None or cursor.position is None:
+            return cursor
+        return cursor._replace(position=self._checked_position(cursor.position))
+
+    def _checked_position(self, position: str) -> str:
+        from django.db import models
+
+        from .filters import UtcDateTimeField
+
+        ordering = self.ordering if isinstance(self.ordering, list | tuple) else (self.ordering,)
+        field = self._model._meta.get_field(ordering[0].lstrip("-"))
+        try:
+            if isinstance(field, models.DateTimeField):
+                return UtcDateTimeField().clean(position).isoformat()
+            if isinstance(field, models.IntegerField | models.AutoField):
+                if not position.isdigit() or not 1 <= int(position) <= MAX_ID:
+                    raise ValueError(position)
+                return position
+        except (DjangoValidationError, ValueError):
+            raise exceptions.NotFound(self.invalid_cursor_message) from None
+        if has_control_chars(position) or len(position) > 255:
+            raise exceptions.NotFound(self.invalid_cursor_message)
+        return position
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
             if parameter["name"] == self.page_size_query_param:
                 parameter["schema"] = {"type": "integer", "minimum": 1, "maximum": self.max_page_size}
+            if parameter["name"] == self.cursor_query_param:
+                parameter["schema"] = {"type": "string", "maxLength": self.max_cursor_length}
         return parameters
 
 

@@ -68,3 +68,47 @@ def lockout_response(request, original_response=None, credentials=None):
         )
     response["Retry-After"] = str(retry_after)
     return response
+
+
+class TokenOut(serializers.Serializer):
+    token_key = serializers.CharField(help_text="The first characters of the token (never the secret).")
+    created = serializers.DateTimeField()
+    expiry = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField(help_text="The token of this request.")
+
+
+def _own_tokens(request):
+    from django.utils import timezone
+
+    return AuthToken.objects.filter(user=request.user, expiry__gt=timezone.now()).order_by("-created")
+
+
+def _token_row(token, request) -> dict:
+    current = getattr(request, "auth", None)
+    return {
+        "token_key": token.token_key,
+        "created": token.created,
+        "expiry": token.expiry,
+        "current": bool(current is not None and getattr(current, "pk", None) == token.pk),
+    }
+
+
+class TokenListApi(APIView):
+    """The caller's own live tokens (prefix, created, expiry); never another user's."""
+
+    @extend_schema(responses={200: TokenOut(many=True)}, summary="List my API tokens")
+    def get(self, request):
+        return Response([_token_row(t, request) for t in _own_tokens(request)])
+
+
+class TokenRevokeApi(APIView):
+    @extend_schema(
+        request=None,
+        responses={204: None, 404: OpenApiResponse(description="not_found (not one of my tokens)")},
+        summary="Revoke one of my API tokens by its prefix",
+    )
+    def delete(self, request, token_key: str):
+        deleted, _ = _own_tokens(request).filter(token_key=token_key).delete()
+        if not deleted:
+            raise DomainError("not_found", "Not found.", status=404)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -452,3 +452,20 @@ def declare_error_responses(result, generator, request, public):
                 elif "content" not in responses[status]:
                     responses[status]["content"] = _error(status)["content"]
     return result
+
+
+def english_schema_view():
+    """``/api/schema/`` generated in English whatever ``Accept-Language`` or
+    ``?lang=`` says, so names and enum labels (and a generated client's class
+    names) are stable: no ``V1OrdersList状态``."""
+    from django.utils import translation
+    from drf_spectacular.views import SpectacularAPIView
+
+    class EnglishSchemaView(SpectacularAPIView):
+        def dispatch(self, request, *args, **kwargs):
+            with translation.override("en"):
+                response = super().dispatch(request, *args, **kwargs)
+                response.render()  # lazy labels are rendered in English too
+            return response
+
+    return EnglishSchemaView.as_view()

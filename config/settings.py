@@ -10,12 +10,15 @@ Production: ``DEBUG=0`` with ``SECRET_KEY``, ``FIELD_ENCRYPTION_KEY``,
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (used by beat entries)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from config.limits import code_schema, id_schema
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -170,6 +173,12 @@ AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
 AXES_LOCKOUT_CALLABLE = "config.auth.lockout_response"
+# django-axes reads the client address the same way as the throttles: the socket
+# address unless NUM_PROXIES proxies are configured in front.
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("NUM_PROXIES", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if int(os.environ.get("NUM_PROXIES", "0")) else ["REMOTE_ADDR"]
+)
 
 # --- i18n / time ------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -185,6 +194,9 @@ STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# JSON request bodies (config.parsers): larger answers 413, deeper nesting 400.
+API_JSON_MAX_BYTES = int(os.environ.get("API_JSON_MAX_BYTES", str(1024 * 1024)))
+API_JSON_MAX_DEPTH = int(os.environ.get("API_JSON_MAX_DEPTH", "32"))
 
 # --- Production hardening (active when DEBUG is off) -------------------------
 if not DEBUG:
@@ -210,7 +222,14 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "config.api.exception_handler",
+    # One request content type per operation: JSON (with size and depth limits);
+    # the ticket reply adds multipart for its images.
+    "DEFAULT_PARSER_CLASSES": ["config.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Client address for throttles: X-Forwarded-For is trusted only through this
+    # many proxies in front of the app (0 = the socket address, the default).
+    "NUM_PROXIES": int(os.environ.get("NUM_PROXIES", "0")),
     "DEFAULT_THROTTLE_RATES": {
         "auth_token": os.environ.get("AUTH_TOKEN_RATE", "20/min"),
     },
@@ -220,7 +239,8 @@ REST_FRAMEWORK = {
 }
 REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
-    "TOKEN_TTL": None,  # merchants' integrations hold long-lived tokens; revoke by logout
+    # Tokens expire (a new login issues a fresh one); list and revoke at /api/v1/auth/tokens/.
+    "TOKEN_TTL": timedelta(days=int(os.environ.get("AUTH_TOKEN_TTL_DAYS", "30"))),
     "AUTO_REFRESH": False,
 }
 SPECTACULAR_SETTINGS = {
@@ -230,6 +250,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # The id and code path converters publish their limits (config.converters).
+    "PATH_CONVERTER_OVERRIDES": {"id": id_schema(), "code": code_schema()},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -385,6 +407,7 @@ PLATFORM = {
     "TICKET_REMINDER_HOURS": 2,  # reminder before a ticket's deadline
     "TICKET_EVIDENCE_MAX_IMAGES": 4,  # images per ticket reply
     "TICKET_EVIDENCE_MAX_BYTES": 5 * 1024 * 1024,  # per image
+    "TICKET_EVIDENCE_MAX_PIXELS": int(os.environ.get("TICKET_EVIDENCE_MAX_PIXELS", str(40_000_000))),  # per image
     "TICKET_TIMEOUT_BATCH": 2000,  # T3 job: tickets closed per statement
     "JUDGE_INTERVAL_MINUTES": int(os.environ.get("JUDGE_INTERVAL_MINUTES", "5")),  # P1
     "REJUDGE_HOURS": 24,  # P2

@@ -1,13 +1,15 @@
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
-from django.views import defaults
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
 
-from .auth import AuthTokenApi
+from . import converters  # noqa: F401  (the id and code path converters, before any route)
+from .auth import AuthTokenApi, TokenListApi, TokenRevokeApi
+from .schema import english_schema_view
 
 api_v1 = [
     path("auth/token/", AuthTokenApi.as_view(), name="auth-token"),
+    path("auth/tokens/", TokenListApi.as_view(), name="auth-token-list"),
+    path("auth/tokens/<code:token_key>/", TokenRevokeApi.as_view(), name="auth-token-revoke"),
     path("", include("orders.urls")),
     path("", include("tickets.urls")),
     path("", include("penalties.urls")),
@@ -16,18 +18,13 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
-    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/schema/", english_schema_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
 ]
 
 
-def not_found(request, exception):
-    """An unmatched /api/ path answers in the API's error shape (JSON), not
-    with the HTML page (e.g. ``/api/v1/after-sales/abc/approve/``)."""
-    if request.path.startswith("/api/"):
-        return JsonResponse({"code": "not_found", "detail": "Not found."}, status=404)
-    return defaults.page_not_found(request, exception)
-
-
-handler404 = not_found
+handler400 = "config.handlers.bad_request"
+handler403 = "config.handlers.permission_denied"
+handler404 = "config.handlers.page_not_found"
+handler500 = "config.handlers.server_error"

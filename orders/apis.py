@@ -304,6 +304,7 @@ class IntakeOrderCreateApi(APIView):
             for i in data["items"]
         ]
         now = timezone.now()
+        services.intake_times_check(shop=shop, placed_at=data.get("placed_at"), paid_at=data.get("paid_at"), now=now)
         with transaction.atomic():
             order = services.order_place(
                 shop=shop,
@@ -334,6 +335,8 @@ class IntakeOrderPayApi(APIView):
         data = _valid(PayInput, request)
         order = selectors.order_get_any(order_no)
         now = timezone.now()
+        if data.get("paid_at"):
+            services.intake_times_check(shop=order.shop, placed_at=order.placed_at, paid_at=data["paid_at"], now=now)
         order = services.order_pay(order=order, paid_at=data.get("paid_at") or now, now=now, by=request.user)
         return _detail(request, order)
 
@@ -343,9 +346,11 @@ class IntakeOrderTrackingApi(APIView):
 
     @extend_schema(
         request=TrackingInput,
+        parameters=[IDEMPOTENCY],
         responses={200: OrderDetailSerializer, 400: E400, 404: E404, 409: E409},
         summary="A carrier's tracking update (clears logistics abnormal, O4)",
     )
+    @idempotent
     def post(self, request, order_no: str):
         data = _valid(TrackingInput, request)
         order = selectors.order_get_any(order_no)

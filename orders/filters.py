@@ -5,32 +5,40 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import django_filters
 from django.db.models import Q
 from django.utils import timezone
+
+from config.filters import (
+    BaseFilterSet,
+    BooleanFilter,
+    ChoiceFilter,
+    CodeFilter,
+    DateTimeFilter,
+    IdFilter,
+    NumberFilter,
+    TextFilter,
+)
 
 from . import privacy
 from .models import AfterSale, CancellationRequest, Notification, Order, Product
 
-MAX_ID = 2**63 - 1  # a bigger id cannot exist (and would overflow the driver)
 
-
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(BaseFilterSet):
     """O2: exact order number, buyer phone (by its keyed hash), product name
     substring, status, placed time range, shop, ship deadline within N hours,
     overdue, in after-sale. Every filter is backed by an index."""
 
-    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
-    order_no = django_filters.CharFilter(field_name="order_no", max_length=32)
-    phone = django_filters.CharFilter(method="filter_phone", max_length=32)
-    product = django_filters.CharFilter(field_name="product_names", lookup_expr="icontains", max_length=100)
-    status = django_filters.ChoiceFilter(choices=Order.Status.choices)
-    placed_after = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="gte")
-    placed_before = django_filters.IsoDateTimeFilter(field_name="placed_at", lookup_expr="lt")
-    ship_due_within_hours = django_filters.NumberFilter(method="filter_ship_due", min_value=1, max_value=720)
-    overdue = django_filters.BooleanFilter(method="filter_overdue")
-    in_after_sale = django_filters.BooleanFilter(field_name="in_after_sale")
-    logistics_abnormal = django_filters.BooleanFilter(field_name="logistics_abnormal")
+    shop = IdFilter(field_name="shop_id")
+    order_no = CodeFilter(field_name="order_no")
+    phone = TextFilter(method="filter_phone", max_length=32)
+    product = TextFilter(field_name="product_names", lookup_expr="icontains", max_length=100)
+    status = ChoiceFilter(choices=Order.Status.choices)
+    placed_after = DateTimeFilter(field_name="placed_at", lookup_expr="gte")
+    placed_before = DateTimeFilter(field_name="placed_at", lookup_expr="lt")
+    ship_due_within_hours = NumberFilter(method="filter_ship_due", min_value=1, max_value=720)
+    overdue = BooleanFilter(method="filter_overdue")
+    in_after_sale = BooleanFilter(field_name="in_after_sale")
+    logistics_abnormal = BooleanFilter(field_name="logistics_abnormal")
 
     class Meta:
         model = Order
@@ -51,39 +59,39 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(overdue) if value else queryset.exclude(overdue)
 
 
-class ProductFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
-    status = django_filters.ChoiceFilter(choices=Product.Status.choices)
+class ProductFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    status = ChoiceFilter(choices=Product.Status.choices)
 
     class Meta:
         model = Product
         fields: list[str] = []
 
 
-class AfterSaleFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
-    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
-    status = django_filters.ChoiceFilter(choices=AfterSale.Status.choices)
-    type = django_filters.ChoiceFilter(choices=AfterSale.Type.choices)
+class AfterSaleFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    order_no = CodeFilter(field_name="order__order_no")
+    status = ChoiceFilter(choices=AfterSale.Status.choices)
+    type = ChoiceFilter(choices=AfterSale.Type.choices)
 
     class Meta:
         model = AfterSale
         fields: list[str] = []
 
 
-class CancellationFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
-    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
-    status = django_filters.ChoiceFilter(choices=CancellationRequest.Status.choices)
+class CancellationFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    order_no = CodeFilter(field_name="order__order_no")
+    status = ChoiceFilter(choices=CancellationRequest.Status.choices)
 
     class Meta:
         model = CancellationRequest
         fields: list[str] = []
 
 
-class NotificationFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id", min_value=1, max_value=MAX_ID)
-    unread = django_filters.BooleanFilter(field_name="read_at", lookup_expr="isnull")
+class NotificationFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    unread = BooleanFilter(field_name="read_at", lookup_expr="isnull")
 
     class Meta:
         model = Notification

@@ -263,8 +263,6 @@ class IntakeOrderInput(serializers.Serializer):
         total = sum(item["unit_price"] * item["quantity"] for item in attrs["items"])
         if total >= MONEY_LIMIT:
             raise serializers.ValidationError({"items": ["The order total is too large."]})
-        if attrs.get("paid_at") and attrs.get("placed_at") and attrs["paid_at"] < attrs["placed_at"]:
-            raise serializers.ValidationError({"paid_at": ["paid_at is before placed_at."]})
         return attrs
 
 

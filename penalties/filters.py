@@ -1,34 +1,34 @@
 """django-filter sets of the merchant API (applied to already scoped querysets)."""
 
-import django_filters
+from config.filters import BaseFilterSet, ChoiceFilter, CodeFilter, DateFilter, DateTimeFilter, IdFilter
 
 from .models import DepositEntry, ShopRating, Violation
 
 
-class ViolationFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
-    order_no = django_filters.CharFilter(field_name="order__order_no")
-    judged_after = django_filters.IsoDateTimeFilter(field_name="judged_at", lookup_expr="gte")
-    judged_before = django_filters.IsoDateTimeFilter(field_name="judged_at", lookup_expr="lt")
+class ViolationFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    order_no = CodeFilter(field_name="order__order_no")
+    judged_after = DateTimeFilter(field_name="judged_at", lookup_expr="gte")
+    judged_before = DateTimeFilter(field_name="judged_at", lookup_expr="lt")
 
     class Meta:
         model = Violation
         fields = ["shop", "order_no", "judged_after", "judged_before"]
 
 
-class DepositEntryFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
-    kind = django_filters.ChoiceFilter(choices=DepositEntry.Kind.choices)
+class DepositEntryFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    kind = ChoiceFilter(choices=DepositEntry.Kind.choices)
 
     class Meta:
         model = DepositEntry
         fields = ["shop", "kind"]
 
 
-class ShopRatingFilter(django_filters.FilterSet):
-    shop = django_filters.NumberFilter(field_name="shop_id")
-    day_after = django_filters.DateFilter(field_name="day", lookup_expr="gte")
-    day_before = django_filters.DateFilter(field_name="day", lookup_expr="lt")
+class ShopRatingFilter(BaseFilterSet):
+    shop = IdFilter(field_name="shop_id")
+    day_after = DateFilter(field_name="day", lookup_expr="gte")
+    day_before = DateFilter(field_name="day", lookup_expr="lt")
 
     class Meta:
         model = ShopRating

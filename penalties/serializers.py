@@ -39,7 +39,7 @@ class ViolationSerializer(serializers.ModelSerializer):
 
 
 class DepositEntrySerializer(serializers.ModelSerializer):
-    order_no = serializers.CharField(source="violation.order.order_no", read_only=True, default=None)
+    order_no = serializers.CharField(source="violation.order.order_no", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = DepositEntry

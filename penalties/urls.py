@@ -1,5 +1,7 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers the id and code converters)
+
 from . import apis
 
 urlpatterns = [

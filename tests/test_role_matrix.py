@@ -38,6 +38,9 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ("/api/docs/", "get"): ((200, 200, 200, 200, 200, 200), None),
     ("/api/redoc/", "get"): ((200, 200, 200, 200, 200, 200), None),
     ("/api/v1/auth/token/", "post"): ((200, 200, 200, 200, 200, 200), "login"),
+    ("/api/v1/auth/tokens/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    # another user's (or no) token prefix: 404 for everyone signed in
+    ("/api/v1/auth/tokens/{token_key}/", "delete"): ((401, 404, 404, 404, 404, 404), None),
     ("/api/v1/shops/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/products/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/orders/", "get"): ((401, 200, 200, 200, 200, 200), None),
@@ -229,6 +232,8 @@ def _path(route: str, world: dict) -> str:
 
     def fill(match):
         name = match.group(1)
+        if name == "token_key":
+            return "nosuchkey"
         obj = world[PARAM_OBJECTS[name]]
         if name.endswith("order_no"):
             return obj.order_no

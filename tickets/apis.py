@@ -10,11 +10,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import IsMerchant, IsSupport
+from config.parsers import JSONParser
 from orders.idempotency import idempotent
 from orders.models import Order
 
@@ -96,6 +97,7 @@ class TicketListApi(generics.ListAPIView):
     @extend_schema(
         summary="Open a ticket for an order (support staff)",
         request=TicketOpenInput,
+        parameters=[IDEMPOTENCY_KEY],
         responses={
             201: TicketDetailSerializer,
             400: E400,
@@ -103,6 +105,7 @@ class TicketListApi(generics.ListAPIView):
             404: OpenApiResponse(description="order_not_found"),
         },
     )
+    @idempotent
     def post(self, request):
         data = TicketOpenInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -134,7 +137,7 @@ class TicketReplyApi(APIView):
     """T2: the merchant handles a pending ticket (JSON, or multipart with up to 4 images)."""
 
     permission_classes = [IsMerchantNotSupport]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema(
         summary="Reply to a pending ticket (merchant)",

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-import django_filters
+from config.filters import BaseFilterSet, ChoiceFilter, CodeFilter, DateTimeFilter, IdFilter
 
 from .models import Ticket
 
 
-class TicketFilter(django_filters.FilterSet):
+class TicketFilter(BaseFilterSet):
     """Order number, ticket number (both exact), service type code, status,
     outcome, created time range, shop. Every filter is backed by an index."""
 
-    shop = django_filters.NumberFilter(field_name="shop_id")
-    order_no = django_filters.CharFilter(field_name="order__order_no", max_length=32)
-    ticket_no = django_filters.CharFilter(field_name="ticket_no", max_length=32)
-    service_type = django_filters.CharFilter(field_name="service_type__code", max_length=32)
-    status = django_filters.ChoiceFilter(choices=Ticket.Status.choices)
-    outcome = django_filters.ChoiceFilter(choices=Ticket.Outcome.choices)
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    shop = IdFilter(field_name="shop_id")
+    order_no = CodeFilter(field_name="order__order_no")
+    ticket_no = CodeFilter(field_name="ticket_no")
+    service_type = CodeFilter(field_name="service_type__code")
+    status = ChoiceFilter(choices=Ticket.Status.choices)
+    outcome = ChoiceFilter(choices=Ticket.Outcome.choices)
+    created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
+    created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
 
     class Meta:
         model = Ticket

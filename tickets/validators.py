@@ -1,4 +1,5 @@
-"""Evidence images: real images (decoded by Pillow), in a web format, size-capped."""
+"""Evidence images: real images (fully decoded by Pillow, not only verified), in a web
+format, capped in bytes and in pixels (``PLATFORM["TICKET_EVIDENCE_MAX_PIXELS"]``)."""
 
 from __future__ import annotations
 
@@ -30,12 +31,26 @@ def validate_evidence_image(file) -> None:
             code="image_too_large",
             params={"size": size, "limit": limit},
         )
+    max_pixels = settings.PLATFORM["TICKET_EVIDENCE_MAX_PIXELS"]
     try:
         position = file.tell() if hasattr(file, "tell") else None
         with Image.open(file) as img:
             img_format = img.format
+            width, height = img.size
+            if width * height > max_pixels:
+                raise ValidationError(
+                    _("Image is too large (%(pixels)d pixels; at most %(limit)d)."),
+                    code="image_too_many_pixels",
+                    params={"pixels": width * height, "limit": max_pixels},
+                )
             img.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        if hasattr(file, "seek"):
+            file.seek(position or 0)
+        with Image.open(file) as img:
+            img.load()  # decode every pixel: a truncated or corrupt body fails here
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
         raise ValidationError(_("Upload a valid image."), code="invalid_image") from exc
     finally:
         if hasattr(file, "seek"):

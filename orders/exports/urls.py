@@ -1,9 +1,11 @@
 from django.urls import path
 
+import config.converters  # noqa: F401  (registers the id and code converters)
+
 from . import apis
 
 urlpatterns = [
     path("exports/", apis.ExportListCreateApi.as_view(), name="export-list"),
-    path("exports/<int:pk>/", apis.ExportDetailApi.as_view(), name="export-detail"),
-    path("exports/<int:pk>/download/", apis.ExportDownloadApi.as_view(), name="export-download"),
+    path("exports/<id:pk>/", apis.ExportDetailApi.as_view(), name="export-detail"),
+    path("exports/<id:pk>/download/", apis.ExportDownloadApi.as_view(), name="export-download"),
 ]

@@ -4,7 +4,7 @@ from .after_sales import after_sale_approve, after_sale_open, after_sale_reject
 from .cancellation import cancel_window_minutes, cancellation_approve, cancellation_reject, cancellation_request
 from .events import order_event_record
 from .notifications import notification_create, notification_mark_read, notifications_bulk_create
-from .placement import ItemSpec, order_no_generate, order_pay, order_place
+from .placement import ItemSpec, intake_times_check, order_no_generate, order_pay, order_place
 from .refunds import (
     orders_auto_close,
     refund_issue,
@@ -35,6 +35,7 @@ __all__ = [
     "order_complete",
     "order_event_record",
     "order_no_generate",
+    "intake_times_check",
     "order_pay",
     "order_place",
     "order_ship",

@@ -133,3 +133,21 @@ def order_pay(*, order: Order, paid_at: datetime, now: datetime, by=None) -> Ord
             data={"ship_by": order.ship_by.isoformat()},
         )
     return order
+
+
+CLOCK_SKEW = timedelta(minutes=5)  # a storefront's clock may run this far ahead of ours
+
+
+def intake_times_check(*, shop: Shop, placed_at: datetime | None, paid_at: datetime | None, now: datetime) -> None:
+    """Times an intake push claims must be plausible (issue 14): nothing placed
+    or paid in the future (beyond ``CLOCK_SKEW``), nothing paid before it was
+    placed, nothing placed before its shop existed. Each refusal is a 400 with
+    its own code."""
+    if placed_at is not None and placed_at > now + CLOCK_SKEW:
+        raise OrderError("placed_in_future", "placed_at is in the future.", status=400)
+    if paid_at is not None and paid_at > now + CLOCK_SKEW:
+        raise OrderError("paid_in_future", "paid_at is in the future.", status=400)
+    if paid_at is not None and placed_at is not None and paid_at < placed_at:
+        raise OrderError("paid_before_placed", "paid_at is before placed_at.", status=400)
+    if placed_at is not None and placed_at < shop.created_at:
+        raise OrderError("placed_before_shop_existed", "placed_at is before the shop existed.", status=400)

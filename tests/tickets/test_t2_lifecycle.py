@@ -181,3 +181,38 @@ def test_t2_reply_with_idempotency_key_is_applied_once(api, merchant, order_a, s
     assert TicketReply.objects.count() == 1
     assert Ticket.objects.get(ticket_no=no).events.filter(kind="replied").count() == 1
     assert Notification.objects.filter(shop=shop_a, kind="ticket_status").count() == 1
+
+
+def _truncated_huge_png(width: int = 11000, height: int = 11000) -> bytes:
+    """A PNG header claiming width × height pixels (121 MP) with a truncated body, built in memory."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    body = zlib.compress(b"\x00" * 1024)  # a few rows only: the stream ends early
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", body) + chunk(b"IEND", b"")
+
+
+def test_t2_evidence_truncated_121_megapixel_png_is_refused(api, merchant, order_a, open_ticket):
+    """A truncated 121-megapixel PNG (it passes Pillow's ``verify``) is refused
+    with 400 ``image_too_many_pixels`` before anything is decoded or stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    no = open_ticket(order_a)["ticket_no"]
+    bomb = SimpleUploadedFile("bomb.png", _truncated_huge_png(), content_type="image/png")
+    r = api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "x", "images": [bomb]}, format="multipart")
+    assert r.status_code == 400, r.content
+    assert "image_too_many_pixels" in r.content.decode() or "pixels" in r.content.decode()
+
+
+def test_t2_evidence_truncated_small_png_is_refused_by_decoding(api, merchant, order_a, open_ticket):
+    """A truncated PNG under the pixel cap is refused (400) because it is decoded, not only verified."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    no = open_ticket(order_a)["ticket_no"]
+    broken = SimpleUploadedFile("cut.png", _truncated_huge_png(400, 400), content_type="image/png")
+    r = api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "x", "images": [broken]}, format="multipart")
+    assert r.status_code == 400, r.content
