@@ -294,13 +294,13 @@ def table(report: dict) -> str:
     for key, lim in (("deduct", 5), ("auto_close", 10), ("rating", 10)):
         add(key, report[key], " s", f"≤ {lim} s")
     add(
-        "export CSV 50k vs COPY",
+        "export CSV 50k job (API→broker→worker→file) vs COPY",
         report["export_csv"],
         " s",
         f"≤ 3× anchor, {_fmt(report['export_csv'].get('rss_mb'))} MB < 200",
     )
     add(
-        "export XLSX 50k vs import-export",
+        "export XLSX 50k job (API→broker→worker→file) vs import-export",
         report["export_xlsx"],
         " s",
         f"≤ 0.25× ({report['export_xlsx'].get('times_faster')}× faster), {_fmt(report['export_xlsx'].get('rss_mb'))} MB < 200",

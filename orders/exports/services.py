@@ -21,6 +21,7 @@ from config.errors import DomainError
 from ..policy import rule
 from ..selectors import shop_ids_visible_to
 from .models import Export
+from .progress import progress_reporter
 from .registry import ExportKind, get_kind, kind_names
 from .writers import WRITERS
 
@@ -194,15 +195,14 @@ def export_run(*, export_id: int, now: datetime) -> dict:
     path = Path(settings.MEDIA_ROOT) / relative
     tmp = path.with_name(path.name + ".part")
 
-    def progress(n: int) -> None:
-        Export.objects.filter(pk=export_id).update(rows_written=n)
-
     try:
         kind = export_kind_get(export.kind)
         selection = _selection_for(export, kind).order_by(*kind.ordering)[: rule("EXPORT_MAX_ROWS")]
         resource = kind.resource_class(user=export.created_by)
         path.parent.mkdir(parents=True, exist_ok=True)
-        rows = WRITERS[export.format](resource, selection, tmp, progress)
+        # Progress from a connection of its own: never the one inside COPY (orders.exports.progress).
+        with progress_reporter(export_id=export_id) as progress:
+            rows = WRITERS[export.format](resource, selection, tmp, progress)
         tmp.replace(path)
     except Exception as exc:
         tmp.unlink(missing_ok=True)
