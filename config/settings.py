@@ -386,6 +386,13 @@ PLATFORM = {
     "EXPORT_MAX_ROWS": 50_000,  # X1
     "EXPORT_INTERVAL_SECONDS": 60,  # X2
     "EXPORT_TTL_DAYS": 7,  # X3
+    "APPEAL_WINDOW_DAYS": 7,  # V1: an appeal within 7 days of the judgement
+    "APPEAL_REVIEW_HOURS": 48,  # V2: reviewers' target
+    "VERIFY_CODE_DIGITS": 6,  # K1
+    "VERIFY_CODE_TTL_SECONDS": 300,  # K1: a code is valid 5 minutes
+    "VERIFY_MAX_TRIES": 5,  # K1: 5 wrong tries void the code
+    "VERIFY_RESEND_SECONDS": 60,  # K1: one code a minute
+    "VERIFY_GRANT_MINUTES": 10,  # K1: a verification lasts 10 minutes for that login
 }
 
 LOGGING = {
