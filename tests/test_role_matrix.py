@@ -86,6 +86,15 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ("/api/v1/violations/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/deposit/entries/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/ratings/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/violations/{free_violation}/appeal/", "post"): (
+        (401, 201, 404, 404, 404, 404),
+        {"reason": "courier_delay", "detail": "late pickup"},
+    ),
+    ("/api/v1/appeals/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/appeals/{appeal}/", "get"): ((401, 200, 404, 404, 200, 404), None),
+    ("/api/v1/appeals/{appeal}/evidence/{appeal_evidence}/", "get"): ((401, 200, 404, 404, 200, 404), None),
+    ("/api/v1/appeals/{appeal}/approve/", "post"): ((401, 403, 403, 403, 200, 403), {"note": "ok"}),
+    ("/api/v1/appeals/{appeal}/reject/", "post"): ((401, 403, 403, 403, 200, 403), {"reason": "no proof"}),
 }
 
 # How a route's path parameters are filled from the world (the placeholder
@@ -101,6 +110,9 @@ PARAM_OBJECTS = {
     "review_ticket_no": "review_ticket",
     "export": "export",
     "evidence": "evidence",
+    "free_violation": "free_violation",
+    "appeal": "appeal",
+    "appeal_evidence": "appeal_evidence",
 }
 
 
@@ -196,6 +208,14 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         now=now - timedelta(minutes=5),
     )
     export_run(export_id=export.pk, now=now - timedelta(minutes=5))
+    # V1: two judged orders of shop A, one of them appealed with an image.
+    from penalties.models import Violation
+    from penalties.services import appeal_file, violations_judge
+
+    late = [order_placed(shop=shop_a, product=product, now=now - timedelta(days=3)) for _ in range(2)]
+    violations_judge(now=now)
+    appealed, free_violation = (Violation.objects.get(order=o) for o in late)
+    appeal = appeal_file(violation=appealed, reason="courier_delay", images=[png_upload()], by=merchant, now=now)
     for user in (merchant, merchant2, support, reviewer, storefront):
         user.set_password("matrix-pass-1")
         user.save(update_fields=["password"])
@@ -221,6 +241,9 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         "shop_a": shop_a,
         "service_type": service_type,
         "sold_order": sold,
+        "free_violation": free_violation,
+        "appeal": appeal,
+        "appeal_evidence": appeal.images.get(),
     }
 
 
@@ -316,6 +339,7 @@ ADMIN_PAGES: dict[str, tuple[int, ...]] = {
     "/admin/penalties/depositentry/top-up/": (302, 302, 302, 403, 200, 302),
     "/admin/penalties/shopsanction/": (302, 302, 302, 403, 200, 302),
     "/admin/penalties/sanctioncandidate/": (302, 302, 302, 403, 200, 302),
+    "/admin/penalties/appeal/": (302, 302, 302, 403, 200, 302),
 }
 
 

@@ -390,3 +390,54 @@ def test_v3_two_reviewers_approve_at_once_postgres(merchant, shop_a, reviewer):
     assert shop_a.deposit_balance == Decimal("100.00")
     assert DepositEntry.objects.filter(kind="reversal").count() == 1
     assert Notification.objects.filter(kind="appeal_approved").count() == 1
+
+
+# --- V2 in the admin ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_v2_admin_queue_page_and_approve_with_note(client, api, merchant, shop_a, reviewer, charged):
+    """V2 in the admin: the workbench shows the waiting appeals and those past
+    the 48 h target; the appeal's page shows the order, its timeline, the
+    evidence and the deduction; approving from there (with a note) has the
+    effects of V3, and a second approve reports the error instead of acting."""
+    from django.urls import reverse
+
+    with at(J1 + timedelta(days=3)):
+        appeal_id = appeal(api(merchant), charged).json()["id"]
+    client.force_login(reviewer)
+    with at(J1 + timedelta(days=3, hours=49)):
+        home = client.get("/admin/").content.decode()
+        assert "appeals waiting for review" in home and "appeals past the 48 h review target" in home
+        overdue = client.get(reverse("admin:penalties_appeal_changelist") + "?review=overdue").content.decode()
+        assert charged.order.order_no in overdue
+    page = client.get(reverse("admin:penalties_appeal_change", args=[appeal_id])).content.decode()
+    assert charged.order.order_no in page and "overdue_judged" in page and "appeal_filed" in page
+    assert "Charged" in page and reverse("admin:penalties_appeal_approve", args=[appeal_id]) in page
+    approve = reverse("admin:penalties_appeal_approve", args=[appeal_id])
+    assert client.get(approve).status_code == 200
+    with at(J1 + timedelta(days=3, hours=1)):
+        response = client.post(approve, {"note": "courier confirmed"})
+        again = client.post(approve, {"note": "twice"}, follow=True)
+    assert response.status_code == 302
+    assert "already decided" in again.content.decode()
+    charged.refresh_from_db()
+    assert charged.charge_status == "reversed" and DepositEntry.objects.filter(kind="reversal").count() == 1
+
+
+@pytest.mark.django_db
+def test_v2_admin_reject_needs_reason_and_support_cannot_decide(client, api, merchant, shop_a, reviewer, support):
+    """V2 in the admin: rejecting needs a reason; support staff cannot decide."""
+    from django.urls import reverse
+
+    violation = Violation.objects.get(order=judged(shop_a))
+    with at(J1 + timedelta(hours=1)):
+        appeal_id = appeal(api(merchant), violation).json()["id"]
+    reject = reverse("admin:penalties_appeal_reject", args=[appeal_id])
+    client.force_login(support)
+    assert client.post(reject, {"reason": "no"}).status_code == 403
+    client.force_login(reviewer)
+    assert client.post(reject, {"reason": ""}).status_code == 200  # the form again, with its error
+    assert Appeal.objects.get().status == "pending_review"
+    assert client.post(reject, {"reason": "no proof of a pickup attempt"}).status_code == 302
+    assert Appeal.objects.get().status == "rejected"
