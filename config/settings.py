@@ -81,6 +81,9 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "axes",
+    "django_otp",  # K1 (the SMS code device's base), K2 (staff TOTP + recovery codes)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config",  # compile_catalogue command, templates
     "orders",
     "tickets",
@@ -363,6 +366,9 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"
 # (orders.gateways.sandbox_fail(True)).
 REFUND_GATEWAY = os.environ.get("REFUND_GATEWAY", "orders.gateways.SandboxGateway")
 REFUND_SANDBOX_FAIL = env_bool("REFUND_SANDBOX_FAIL", False)
+
+# K1: the SMS provider (config/sms.py). The default writes the code to the log.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {

@@ -25,4 +25,5 @@ urlpatterns = [
     path("intake/orders/<str:order_no>/tracking/", apis.IntakeOrderTrackingApi.as_view(), name="intake-order-tracking"),
     path("intake/after-sales/", apis.IntakeAfterSaleCreateApi.as_view(), name="intake-after-sale-create"),
     path("", include("orders.exports.urls")),
+    path("", include("orders.verification.urls")),
 ]

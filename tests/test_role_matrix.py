@@ -81,7 +81,12 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ("/api/v1/exports/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/exports/", "post"): ((401, 202, 202, 202, 202, 202), {"kind": "orders", "format": "csv", "filters": {}}),
     ("/api/v1/exports/{export}/", "get"): ((401, 200, 404, 404, 404, 404), None),
-    ("/api/v1/exports/{export}/download/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    # K1: the owner gets 403 verification_required until this login is phone-verified.
+    ("/api/v1/exports/{export}/download/", "get"): ((401, 403, 404, 404, 404, 404), None),
+    ("/api/v1/me/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/auth/verify/send/", "post"): ((401, 202, 202, 202, 202, 202), {}),
+    # No code was sent in this cell: 409 verification_code_expired for everyone signed in.
+    ("/api/v1/auth/verify/", "post"): ((401, 409, 409, 409, 409, 409), {"code": "123456"}),
     ("/api/v1/tickets/{review_ticket_no}/evidence/{evidence}/", "get"): ((401, 200, 404, 200, 404, 404), None),
     ("/api/v1/violations/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/deposit/entries/", "get"): ((401, 200, 200, 200, 200, 200), None),
@@ -216,7 +221,10 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
     violations_judge(now=now)
     appealed, free_violation = (Violation.objects.get(order=o) for o in late)
     appeal = appeal_file(violation=appealed, reason="courier_delay", images=[png_upload()], by=merchant, now=now)
-    for user in (merchant, merchant2, support, reviewer, storefront):
+    from orders.verification.services import user_phone_set
+
+    for i, user in enumerate((merchant, merchant2, support, reviewer, storefront)):
+        user_phone_set(user=user, phone=f"1390000000{i}", now=now)
         user.set_password("matrix-pass-1")
         user.save(update_fields=["password"])
     return {
