@@ -266,6 +266,7 @@ SPECTACULAR_SETTINGS = {
         "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
         "ExportStatusEnum": "orders.exports.models.Export.Status",
         "ExportFormatEnum": "orders.exports.models.Export.Format",
+        "AppealReasonEnum": "penalties.models.Appeal.Reason",
     },
 }
 
