@@ -1,4 +1,5 @@
-"""The admin site: Django's, with the workbench panels on its home page."""
+"""The admin site: Django's, with the workbench panels on its home page and
+the staff second factor (K2, ``config.otp``)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .otp import StaffTwoFactorSiteMixin
 from .workbench import ERROR_TEXT, collect_panels
 
 
-class BackofficeAdminSite(admin.AdminSite):
+class BackofficeAdminSite(StaffTwoFactorSiteMixin, admin.AdminSite):
     site_header = _("Shop back office")
     site_title = _("Shop back office")
     index_title = _("Workbench")

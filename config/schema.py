@@ -78,6 +78,16 @@ DETAILS = {
     "too_many_rows": "62000 rows match; one export holds at most 50000. Narrow the filters.",
     "export_rate_limited": "One export per minute: try again in 42 s.",
     "export_not_ready": "The export is not finished yet.",
+    "verification_required": "Verify your phone first: POST /api/v1/auth/verify/send/, then /api/v1/auth/verify/.",
+    "verification_rate_limited": "A code was sent less than a minute ago; try again in 42 s.",
+    "verification_code_invalid": "The code is not correct (4 tries left).",
+    "verification_code_expired": "This code has expired or was used up; ask for a new one.",
+    "no_phone": "No phone is registered for this account.",
+    "sms_failed": "The text message could not be sent; try again.",
+    "appeal_exists": "This violation has already been appealed.",
+    "appeal_window_closed": "Appeals are accepted within 7 days of the judgement (until 2026-03-11T10:01:00+08:00).",
+    "appeal_not_pending": "This appeal was already decided (approved).",
+    "too_many_images": "At most 4 images per appeal.",
 }
 
 ORDER_EXAMPLE = {
@@ -125,6 +135,21 @@ EXPORT_EXAMPLE = {
     "created_at": "2026-11-22T15:10:00+08:00",
     "finished_at": None,
     "error": "",
+}
+
+APPEAL_EXAMPLE = {
+    "id": 3,
+    "violation": 41,
+    "order_no": "2026112210304512345",
+    "shop": 1,
+    "reason": "courier_delay",
+    "detail": "快递员 20:00 才来揽收，见揽收记录截图",
+    "status": "pending_review",
+    "decision_note": "",
+    "created_at": "2026-11-25T09:00:00+08:00",
+    "review_due_at": "2026-11-27T09:00:00+08:00",
+    "decided_at": None,
+    "evidence": ["/api/v1/appeals/3/evidence/5/"],
 }
 
 
@@ -287,7 +312,78 @@ DOCS: dict[str, dict] = {
         "response": EXPORT_EXAMPLE,
     },
     "v1_exports_retrieve": {"response": {**EXPORT_EXAMPLE, "status": "running", "rows_written": 1200}},
-    "v1_exports_download_retrieve": {"errors": {409: ["export_not_ready"]}},
+    "v1_exports_download_retrieve": {
+        "description": "The export's file, for the user who made it. Rule K1: the file is handed over only to a "
+        "login (this token, or this browser session) verified by phone in the last 10 minutes: "
+        "`POST /api/v1/auth/verify/send/` texts a 6-digit code to your registered phone, "
+        "`POST /api/v1/auth/verify/` with it verifies this login; without it the answer is 403 "
+        "`verification_required`.",
+        "errors": {403: ["verification_required"], 409: ["export_not_ready", "export_expired"]},
+    },
+    "v1_me_retrieve": {
+        "description": "Who you are: username, your registered phone (masked), your roles and your shops.",
+        "response": {
+            "username": "merchant",
+            "phone": "139****0004",
+            "roles": ["merchant"],
+            "shops": [{"id": 1, "name": "西湖龙井茶叶旗舰店", "role": "owner"}],
+        },
+    },
+    "v1_auth_verify_send_create": {
+        "description": "Rule K1: text a 6-digit code to your registered phone (valid 5 minutes; at most one "
+        "a minute, `verification_rate_limited` with `Retry-After`; 409 `no_phone` without a registered phone).",
+        "errors": {409: ["no_phone"], 429: ["verification_rate_limited"]},
+        "request": {},
+        "response": {"sent_to": "139****0004", "expires_at": "2026-11-25T09:05:00+08:00"},
+    },
+    "v1_auth_verify_create": {
+        "description": "Rule K1: the code from the SMS marks this login (the token or session of this request, "
+        "no other) verified for 10 minutes, enough to download exports. A wrong code is "
+        "`verification_code_invalid` with `tries_left`; after 5 wrong tries, or after 5 minutes, the code "
+        "is void (`verification_code_expired`): ask for a new one.",
+        "errors": {400: ["invalid", "verification_code_invalid"], 409: ["verification_code_expired"]},
+        "request": {"code": "384920"},
+        "response": {"verified_until": "2026-11-25T09:12:00+08:00"},
+    },
+    "v1_violations_appeal_create": {
+        "description": "Rule V1: appeal one of your shops' violations within 7 days of its judgement (the "
+        "instant of the request counts), once per violation. `reason`: `courier_delay`, `platform_error`, "
+        "`buyer_request`, `force_majeure` or `other` (needs `detail`). Evidence images go as multipart "
+        "`evidence` files (at most 4, JPEG/PNG/WebP/GIF, 5 MB each). A reviewer decides within 48 h "
+        "(`review_due_at`); you are notified either way.",
+        "errors": {
+            400: ["invalid", "detail_required", "too_many_images"],
+            409: ["appeal_exists", "appeal_window_closed"],
+        },
+        "request": {"reason": "courier_delay", "detail": "快递员 20:00 才来揽收，见揽收记录截图"},
+        "response": APPEAL_EXAMPLE,
+    },
+    "v1_appeals_list": {
+        "description": "Appeals oldest first (merchants: your shops'; reviewers: all). "
+        "`status=pending_review` is the reviewers' queue, each with its 48 h `review_due_at`.",
+        "errors": {400: ["invalid"]},
+        "response": _page(APPEAL_EXAMPLE),
+    },
+    "v1_appeals_retrieve": {"response": APPEAL_EXAMPLE},
+    "v1_appeals_approve_create": {
+        "description": "Reviewers: grant the appeal (rule V3), once however often it is sent: a charged "
+        "deduction is given back by a reversal entry, a pending one is never charged, the violation no "
+        "longer counts in the shop rating, and a product ban this order caused is lifted unless another "
+        "order still justifies it. The merchant is notified.",
+        "errors": {403: ["permission_denied"], 409: ["appeal_not_pending"]},
+        "request": {"note": "快递公司确认揽收延误"},
+        "response": {
+            **APPEAL_EXAMPLE,
+            "status": "approved",
+            "decision_note": "快递公司确认揽收延误",
+            "decided_at": "2026-11-26T10:00:00+08:00",
+        },
+    },
+    "v1_appeals_reject_create": {
+        "description": "Reviewers: refuse the appeal with a reason (required, rule V2); the merchant is notified.",
+        "errors": {400: ["invalid", "reason_required"], 403: ["permission_denied"], 409: ["appeal_not_pending"]},
+        "request": {"reason": "物流记录显示未预约揽收"},
+    },
     "v1_notifications_list": {
         "description": "Your shops' in-site notifications, newest first; `unread=true` for the unread ones."
     },

@@ -84,6 +84,9 @@ INSTALLED_APPS = [
     "import_export",
     "django_celery_beat",
     "axes",
+    "django_otp",  # K1 (the SMS code device's base), K2 (staff TOTP + recovery codes)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "config",  # compile_catalogue command, templates
     "orders",
     "tickets",
@@ -97,6 +100,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # K2: request.user.is_verified()
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -165,6 +169,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# K2: staff sign in to the admin with a second factor (TOTP app or a one-time
+# recovery code, django-otp). On whenever DEBUG is off unless set; off for
+# ``make run`` (DEBUG on) and the tests.
+STAFF_2FA_REQUIRED = env_bool("STAFF_2FA_REQUIRED", not DEBUG)
+OTP_TOTP_ISSUER = "Shop back office"
+
 # django-axes: lock out a username+IP after repeated failed logins (admin and API).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = 0.25  # hours
@@ -278,6 +288,7 @@ SPECTACULAR_SETTINGS = {
         "TicketActorRoleEnum": "tickets.models.TicketEvent.ActorRole",
         "ExportStatusEnum": "orders.exports.models.Export.Status",
         "ExportFormatEnum": "orders.exports.models.Export.Format",
+        "AppealReasonEnum": "penalties.models.Appeal.Reason",
     },
 }
 
@@ -398,6 +409,9 @@ REFUND_SANDBOX_MODE = os.environ.get("REFUND_SANDBOX_MODE", "")
 JOB_TEST_HANG = os.environ.get("JOB_TEST_HANG", "")
 JOB_TEST_HANG_FILE = os.environ.get("JOB_TEST_HANG_FILE", "")
 
+# K1: the SMS provider (config/sms.py). The default writes the code to the log.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
+
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
     "SHIP_HOURS": 48,  # O3
@@ -425,6 +439,13 @@ PLATFORM = {
     "EXPORT_MAX_ROWS": 50_000,  # X1
     "EXPORT_INTERVAL_SECONDS": 60,  # X2
     "EXPORT_TTL_DAYS": 7,  # X3
+    "APPEAL_WINDOW_DAYS": 7,  # V1: an appeal within 7 days of the judgement
+    "APPEAL_REVIEW_HOURS": 48,  # V2: reviewers' target
+    "VERIFY_CODE_DIGITS": 6,  # K1
+    "VERIFY_CODE_TTL_SECONDS": 300,  # K1: a code is valid 5 minutes
+    "VERIFY_MAX_TRIES": 5,  # K1: 5 wrong tries void the code
+    "VERIFY_RESEND_SECONDS": 60,  # K1: one code a minute
+    "VERIFY_GRANT_MINUTES": 10,  # K1: a verification lasts 10 minutes for that login
 }
 
 LOGGING = {

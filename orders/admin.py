@@ -723,3 +723,6 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+from .verification import admin as verification_admin  # noqa: E402,F401  (K1: registered phones)

@@ -11,10 +11,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
 from .models import Product, Shop, ShopMembership
 from .roles import INTAKE, REVIEWER, SUPPORT
 from .services import ItemSpec, order_place
+from .verification.services import user_phone_set
 
 PASSWORD = "demo-pass-123"
 LOGINS = [
@@ -35,6 +37,17 @@ class DemoContext:
     orders: dict = field(default_factory=dict)
 
 
+# K1: every demo login has a registered phone (the dev SMS backend logs the code).
+PHONES = {
+    "reviewer": "13900000001",
+    "support": "13900000002",
+    "storefront": "13900000003",
+    "merchant": "13900000004",
+    "merchant2": "13900000005",
+    "admin": "13900000006",
+}
+
+
 def _user(username: str, *, staff: bool = False, group: str | None = None):
     user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": f"{username}@example.com"})
     user.is_staff = staff
@@ -42,6 +55,7 @@ def _user(username: str, *, staff: bool = False, group: str | None = None):
     user.save()
     if group:
         user.groups.add(Group.objects.get(name=group))
+    user_phone_set(user=user, phone=PHONES[username], now=timezone.now())
     return user
 
 

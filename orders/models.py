@@ -487,3 +487,4 @@ class AlternativeRouteRefund(Refund):
 
 
 from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)
+from .verification.models import LoginVerification, PhoneVerificationDevice, UserPhone  # noqa: E402,F401  (K1)

@@ -536,3 +536,6 @@ class ShopAdmin(ShopPenaltiesAdminMixin, OrdersShopAdmin):
 
     readonly_fields = [*OrdersShopAdmin.readonly_fields, "penalties_panel"]
     actions = [top_up_deposit, suspend_shops, clear_shops, lift_shops]
+
+
+from . import admin_appeals  # noqa: E402,F401  (V2: the appeals admin, its own module)

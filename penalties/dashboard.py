@@ -19,6 +19,7 @@ from config.workbench import REVIEWER, Chart, Panel, Queue, changelist_url, show
 from orders.models import Shop
 from orders.policy import rule
 
+from .dashboard_appeals import appeal_panels
 from .models import DepositEntry, Violation
 from .selectors import overdue_q
 
@@ -70,4 +71,4 @@ def panels(request, now: datetime) -> list[Panel]:
             deducted_label, daily_series(deductions, "created_at", now=now, total="charged"), tone="danger"
         ),
     )
-    return [queues, judged, deducted]
+    return [queues, *appeal_panels(now), judged, deducted]

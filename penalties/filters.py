@@ -2,7 +2,7 @@
 
 from config.filters import BaseFilterSet, ChoiceFilter, CodeFilter, DateFilter, DateTimeFilter, IdFilter
 
-from .models import DepositEntry, ShopRating, Violation
+from .models import Appeal, DepositEntry, ShopRating, Violation
 
 
 class ViolationFilter(BaseFilterSet):
@@ -33,3 +33,13 @@ class ShopRatingFilter(BaseFilterSet):
     class Meta:
         model = ShopRating
         fields = ["shop", "day_after", "day_before"]
+
+
+class AppealFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Appeal.Status.choices)
+    shop = django_filters.NumberFilter(field_name="shop_id")
+    order_no = django_filters.CharFilter(field_name="order__order_no")
+
+    class Meta:
+        model = Appeal
+        fields = ["status", "shop", "order_no"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Product, Shop
+from tickets.validators import validate_evidence_image  # V1: evidence validated like ticket evidence
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -34,6 +35,7 @@ class Violation(models.Model):
         NONE = "", _("—")
         DAILY_CAP = "daily_cap", _("Beyond the shop's daily cap")
         ORDER_LIMIT = "order_limit", _("Beyond the deductions allowed per order")
+        APPEAL_GRANTED = "appeal_granted", _("Appeal granted before it was charged")
 
     # No database FK check and no single-column index on these two (see
     # "Performance" in the README): the judgement inserts 100k rows in one
@@ -67,6 +69,10 @@ class Violation(models.Model):
         _("waived because"), max_length=16, choices=WaiveReason.choices, blank=True, default=""
     )
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    # V3: set (once, with the appeal's approval) when a reviewer granted the
+    # merchant's appeal: the judgement no longer counts in R1 or for a P4 ban.
+    # A database default, so the judgement's INSERT … SELECT need not name it.
+    appeal_granted = models.BooleanField(_("appeal granted"), default=False, db_default=False)
 
     class Meta:
         verbose_name = _("violation")
@@ -90,6 +96,102 @@ class Violation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} #{self.judgement_no}"
+
+
+def appeal_evidence_path(instance: AppealEvidence, filename: str) -> str:
+    now = timezone.now()
+    return f"appeals/evidence/{now:%Y/%m}/{filename}"
+
+
+class Appeal(models.Model):
+    """V1/V2: a merchant's appeal of one violation (at most one per violation),
+    decided by a platform reviewer. The record used in disputes: who asked,
+    why, when, who decided, how and why."""
+
+    class Status(models.TextChoices):
+        PENDING_REVIEW = "pending_review", _("Pending review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    class Reason(models.TextChoices):
+        COURIER_DELAY = "courier_delay", _("Courier picked up late")  # 快递揽收延误
+        PLATFORM_ERROR = "platform_error", _("Platform error")  # 平台原因
+        BUYER_REQUEST = "buyer_request", _("Buyer asked to ship later")  # 买家要求延迟发货
+        FORCE_MAJEURE = "force_majeure", _("Force majeure")  # 不可抗力
+        OTHER = "other", _("Other")
+
+    # V1 "once per violation" is this unique one-to-one.
+    violation = models.OneToOneField(
+        Violation, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("violation")
+    )
+    # Copied from the violation: the merchant's list is scoped by shop.
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("shop"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="appeals", verbose_name=_("order"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    detail = models.TextField(_("detail"), blank=True, default="")
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("filed by")
+    )
+    created_at = models.DateTimeField(_("filed at"), default=timezone.now)
+    # V2: the reviewers' target (APPEAL_REVIEW_HOURS after filing).
+    review_due_at = models.DateTimeField(_("review due at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+        ordering = ["created_at", "id"]  # V2: the queue, oldest first
+        permissions = [("decide_appeal", _("Can approve or reject an appeal"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["pending_review", "approved", "rejected"]), name="appeal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(reason__in=["courier_delay", "platform_error", "buyer_request", "force_majeure", "other"]),
+                name="appeal_reason_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending_review") | Q(decided_at__isnull=False), name="appeal_decided_has_time"
+            ),
+        ]
+        indexes = [
+            # V2: the reviewers' queue (pending, oldest first) and its count on the workbench.
+            models.Index(
+                fields=["created_at", "id"], name="appeal_pending_queue", condition=Q(status="pending_review")
+            ),
+            models.Index(fields=["shop", "-id"], name="appeal_shop"),
+            models.Index(fields=["status", "-id"], name="appeal_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} #{self.violation_id} {self.status}"
+
+
+class AppealEvidence(models.Model):
+    """An evidence image of an appeal (validated like ticket evidence)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to=appeal_evidence_path, validators=[validate_evidence_image])
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("appeal evidence image")
+        verbose_name_plural = _("appeal evidence images")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.image.name
 
 
 class BatchMark(models.Model):

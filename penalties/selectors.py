@@ -9,7 +9,7 @@ from orders.models import Order, Shop
 from orders.policy import rule
 from orders.selectors import scoped
 
-from .models import DepositEntry, ShopRating, Violation
+from .models import Appeal, DepositEntry, ShopRating, Violation
 
 
 def overdue_q(prefix: str = "") -> Q:
@@ -23,7 +23,27 @@ def overdue_q(prefix: str = "") -> Q:
 
 
 def violations_for(user) -> QuerySet[Violation]:
-    return scoped(Violation.objects.select_related("order", "shop"), user)
+    return scoped(Violation.objects.select_related("order", "shop", "appeal"), user)
+
+
+def is_appeal_reviewer(user) -> bool:
+    from config.api import REVIEWER_GROUP, in_group
+
+    return bool(user and user.is_authenticated and user.is_staff and in_group(user, REVIEWER_GROUP))
+
+
+def appeals_for(user) -> QuerySet[Appeal]:
+    """V2: reviewers read every appeal; a merchant only their shops' (another
+    shop's appeal is then a 404 exactly like a missing one)."""
+    queryset = Appeal.objects.select_related("order", "violation").prefetch_related("images")
+    if is_appeal_reviewer(user):
+        return queryset
+    return scoped(queryset, user)
+
+
+def appeal_queue() -> QuerySet[Appeal]:
+    """V2: the reviewers' queue, oldest first (served by the partial index)."""
+    return Appeal.objects.filter(status=Appeal.Status.PENDING_REVIEW).order_by("created_at", "id")
 
 
 def deposit_entries_for(user) -> QuerySet[DepositEntry]:

@@ -2,11 +2,14 @@
 
 from urllib.parse import urlencode
 
-from drf_spectacular.utils import extend_schema_field
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
+from tickets.validators import validate_evidence_image
+
 from . import formula
-from .models import DepositEntry, ShopRating, Violation
+from .models import Appeal, DepositEntry, ShopRating, Violation
 from .selectors import next_judgement_at
 
 
@@ -15,6 +18,7 @@ class ViolationSerializer(serializers.ModelSerializer):
     next_judgement_at = serializers.SerializerMethodField(
         help_text="When the order's next judgement falls if it is still not shipped (P2); null if none."
     )
+    appeal = serializers.SerializerMethodField(help_text="The merchant's appeal of this judgement (V1), or null.")
 
     class Meta:
         model = Violation
@@ -30,12 +34,74 @@ class ViolationSerializer(serializers.ModelSerializer):
             "waive_reason",
             "settled_at",
             "next_judgement_at",
+            "appeal",
+            "appeal_granted",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
     def get_next_judgement_at(self, obj):
         value = next_judgement_at(obj)
         return serializers.DateTimeField().to_representation(value) if value else None
+
+    @extend_schema_field(
+        inline_serializer(
+            "ViolationAppeal",
+            {"id": serializers.IntegerField(), "status": serializers.ChoiceField(choices=Appeal.Status.choices)},
+            allow_null=True,
+        )
+    )
+    def get_appeal(self, obj):
+        appeal = getattr(obj, "appeal", None)  # a missing reverse one-to-one raises AttributeError
+        return {"id": appeal.pk, "status": appeal.status} if appeal else None
+
+
+class AppealSerializer(serializers.ModelSerializer):
+    order_no = serializers.CharField(source="order.order_no", read_only=True)
+    evidence = serializers.SerializerMethodField(help_text="URLs of the evidence images.")
+
+    class Meta:
+        model = Appeal
+        fields = [
+            "id",
+            "violation",
+            "order_no",
+            "shop",
+            "reason",
+            "detail",
+            "status",
+            "decision_note",
+            "created_at",
+            "review_due_at",
+            "decided_at",
+            "evidence",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_evidence(self, obj) -> list[str]:
+        return [reverse("appeal-evidence", args=[obj.pk, image.pk]) for image in obj.images.all()]
+
+
+class AppealJsonInput(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=Appeal.Reason.choices)
+    detail = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AppealInput(AppealJsonInput):
+    evidence = serializers.ListField(
+        child=serializers.ImageField(validators=[validate_evidence_image]),
+        required=False,
+        default=list,
+        max_length=4,
+        help_text="Evidence images (multipart/form-data): at most 4, JPEG/PNG/WebP/GIF, 5 MB each.",
+    )
+
+
+class AppealApproveInput(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class AppealRejectInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
 
 
 class DepositEntrySerializer(serializers.ModelSerializer):

@@ -8,4 +8,10 @@ urlpatterns = [
     path("violations/", apis.ViolationListApi.as_view(), name="violation-list"),
     path("deposit/entries/", apis.DepositEntryListApi.as_view(), name="deposit-entry-list"),
     path("ratings/", apis.ShopRatingListApi.as_view(), name="rating-list"),
+    path("violations/<int:pk>/appeal/", apis.ViolationAppealApi.as_view(), name="violation-appeal"),
+    path("appeals/", apis.AppealListApi.as_view(), name="appeal-list"),
+    path("appeals/<int:pk>/", apis.AppealDetailApi.as_view(), name="appeal-detail"),
+    path("appeals/<int:pk>/approve/", apis.AppealApproveApi.as_view(), name="appeal-approve"),
+    path("appeals/<int:pk>/reject/", apis.AppealRejectApi.as_view(), name="appeal-reject"),
+    path("appeals/<int:pk>/evidence/<int:evidence_id>/", apis.AppealEvidenceApi.as_view(), name="appeal-evidence"),
 ]

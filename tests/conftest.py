@@ -87,6 +87,53 @@ def _english_unless_asked(settings):
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _sms_in_memory(settings):
+    """K1: texts go to ``config.sms.outbox`` (read by ``phone_verified``)."""
+    from config import sms
+
+    settings.SMS_BACKEND = "config.sms.MemoryBackend"
+    sms.outbox.clear()
+    yield
+    sms.outbox.clear()
+
+
+def phone_verified(client, user, phone: str = "13900001234", *, via: str = "api"):
+    """K1: register a phone for ``user`` if it has none, and verify the login
+    ``client`` holds (its token or session) through the real endpoints, as a
+    user would before downloading an export. Returns ``client``."""
+    import re
+
+    from django.utils import timezone
+
+    from config import sms
+    from orders.verification.models import PhoneVerificationDevice, UserPhone
+    from orders.verification.services import user_phone_set
+
+    if not UserPhone.objects.filter(user=user).exists():
+        user_phone_set(user=user, phone=phone, now=timezone.now())
+    if via == "session":  # a URLconf without the API (admin-only tests): the same services, this session's key
+        import hashlib
+
+        from orders.verification import services
+
+        PhoneVerificationDevice.objects.filter(user=user).update(last_generated_timestamp=None)
+        services.phone_verification_send(user=user, now=timezone.now())
+        code = re.search(r"\b(\d{6})\b", sms.outbox[-1].body).group(1)
+        key = "session:" + hashlib.sha256(client.session.session_key.encode()).hexdigest()
+        services.phone_verification_check(user=user, code=code, login_key=key, now=timezone.now())
+        return client
+    sent = client.post("/api/v1/auth/verify/send/", {}, content_type="application/json")
+    if sent.status_code == 429:  # a code went out less than a minute ago (a frozen clock): as if a minute passed
+        PhoneVerificationDevice.objects.filter(user=user).update(last_generated_timestamp=None)
+        sent = client.post("/api/v1/auth/verify/send/", {}, content_type="application/json")
+    assert sent.status_code == 202, sent.json()
+    code = re.search(r"\b(\d{6})\b", sms.outbox[-1].body).group(1)
+    verified = client.post("/api/v1/auth/verify/", {"code": code}, content_type="application/json")
+    assert verified.status_code == 200, verified.json()
+    return client
+
+
 @pytest.fixture
 def is_postgres():
     return connection.vendor == "postgresql"

@@ -84,11 +84,25 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ("/api/v1/exports/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/exports/", "post"): ((401, 202, 202, 202, 202, 202), {"kind": "orders", "format": "csv", "filters": {}}),
     ("/api/v1/exports/{export}/", "get"): ((401, 200, 404, 404, 404, 404), None),
-    ("/api/v1/exports/{export}/download/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    # K1: the owner gets 403 verification_required until this login is phone-verified.
+    ("/api/v1/exports/{export}/download/", "get"): ((401, 403, 404, 404, 404, 404), None),
+    ("/api/v1/me/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/auth/verify/send/", "post"): ((401, 202, 202, 202, 202, 202), {}),
+    # No code was sent in this cell: 409 verification_code_expired for everyone signed in.
+    ("/api/v1/auth/verify/", "post"): ((401, 409, 409, 409, 409, 409), {"code": "123456"}),
     ("/api/v1/tickets/{review_ticket_no}/evidence/{evidence}/", "get"): ((401, 200, 404, 200, 404, 404), None),
     ("/api/v1/violations/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/deposit/entries/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/ratings/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/violations/{free_violation}/appeal/", "post"): (
+        (401, 201, 404, 404, 404, 404),
+        {"reason": "courier_delay", "detail": "late pickup"},
+    ),
+    ("/api/v1/appeals/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/appeals/{appeal}/", "get"): ((401, 200, 404, 404, 200, 404), None),
+    ("/api/v1/appeals/{appeal}/evidence/{appeal_evidence}/", "get"): ((401, 200, 404, 404, 200, 404), None),
+    ("/api/v1/appeals/{appeal}/approve/", "post"): ((401, 403, 403, 403, 200, 403), {"note": "ok"}),
+    ("/api/v1/appeals/{appeal}/reject/", "post"): ((401, 403, 403, 403, 200, 403), {"reason": "no proof"}),
 }
 
 # How a route's path parameters are filled from the world (the placeholder
@@ -104,6 +118,9 @@ PARAM_OBJECTS = {
     "review_ticket_no": "review_ticket",
     "export": "export",
     "evidence": "evidence",
+    "free_violation": "free_violation",
+    "appeal": "appeal",
+    "appeal_evidence": "appeal_evidence",
 }
 
 
@@ -199,7 +216,18 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         now=now - timedelta(minutes=5),
     )
     export_run(export_id=export.pk, now=now - timedelta(minutes=5))
-    for user in (merchant, merchant2, support, reviewer, storefront):
+    # V1: two judged orders of shop A, one of them appealed with an image.
+    from penalties.models import Violation
+    from penalties.services import appeal_file, violations_judge
+
+    late = [order_placed(shop=shop_a, product=product, now=now - timedelta(days=3)) for _ in range(2)]
+    violations_judge(now=now)
+    appealed, free_violation = (Violation.objects.get(order=o) for o in late)
+    appeal = appeal_file(violation=appealed, reason="courier_delay", images=[png_upload()], by=merchant, now=now)
+    from orders.verification.services import user_phone_set
+
+    for i, user in enumerate((merchant, merchant2, support, reviewer, storefront)):
+        user_phone_set(user=user, phone=f"1390000000{i}", now=now)
         user.set_password("matrix-pass-1")
         user.save(update_fields=["password"])
     return {
@@ -224,6 +252,9 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         "shop_a": shop_a,
         "service_type": service_type,
         "sold_order": sold,
+        "free_violation": free_violation,
+        "appeal": appeal,
+        "appeal_evidence": appeal.images.get(),
     }
 
 
@@ -321,6 +352,7 @@ ADMIN_PAGES: dict[str, tuple[int, ...]] = {
     "/admin/penalties/depositentry/top-up/": (302, 302, 302, 403, 200, 302),
     "/admin/penalties/shopsanction/": (302, 302, 302, 403, 200, 302),
     "/admin/penalties/sanctioncandidate/": (302, 302, 302, 403, 200, 302),
+    "/admin/penalties/appeal/": (302, 302, 302, 403, 200, 302),
 }
 
 

@@ -25,6 +25,7 @@ from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.forms import ExportForm
 
+from ..verification.admin_views import is_verified, verify_view
 from . import services
 from .apis import export_file_response
 from .models import Export
@@ -136,6 +137,7 @@ class ExportAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.download_view),
                 name="orders_export_download",
             ),
+            path("<int:pk>/verify/", self.admin_site.admin_view(self.verify_view), name="orders_export_verify"),
             *super().get_urls(),
         ]
 
@@ -151,4 +153,11 @@ class ExportAdmin(admin.ModelAdmin):
             from django.http import Http404
 
             raise Http404
+        if not is_verified(request):  # K1: the same check as the API's download
+            return HttpResponseRedirect(reverse("admin:orders_export_verify", args=[pk]))
         return export_file_response(export)
+
+    def verify_view(self, request, pk: int):
+        """K1: the small form before a download (send a code, type it in)."""
+        next_url = reverse("admin:orders_export_download", args=[pk])
+        return verify_view(request, admin_site=self.admin_site, next_url=next_url)

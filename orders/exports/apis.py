@@ -15,6 +15,8 @@ from config.api import IsMerchant
 from config.errors import DomainError
 
 from ..idempotency import idempotent
+from ..verification.logins import login_key
+from ..verification.services import verification_require
 from . import services
 from .models import Export
 from .selectors import exports_of
@@ -78,7 +80,8 @@ class ExportDetailApi(generics.RetrieveAPIView):
 
 
 class ExportDownloadApi(APIView):
-    """The file, for the user who made the export only (others: 404)."""
+    """The file, for the user who made the export only (others: 404), once this
+    login is phone-verified (K1; else 403 ``verification_required``)."""
 
     permission_classes = [IsMerchant]
 
@@ -87,12 +90,17 @@ class ExportDownloadApi(APIView):
             # The file's own type, as the response says (found by the schema fuzzer).
             (200, "text/csv"): OpenApiTypes.BINARY,
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+            403: OpenApiResponse(
+                description="`verification_required`: verify your phone first (K1: POST /api/v1/auth/verify/send/, "
+                "then /api/v1/auth/verify/ with the code; a verification lasts 10 minutes for this token or session)"
+            ),
             404: _ERROR,
             409: OpenApiResponse(description="`export_not_ready` or `export_expired`"),
         }
     )
     def get(self, request, pk: int):
         export = get_object_or_404(exports_of(request.user), pk=pk)
+        verification_require(login_key=login_key(request), user=request.user, now=timezone.now())
         return export_file_response(export)
 
 

@@ -1,5 +1,6 @@
 """Writes of the penalties app (rules P1–P8, R1). Tasks, admin and API call these."""
 
+from .appeals import appeal_approve, appeal_file, appeal_reject, appeal_window_closes_at
 from .autoclose import orders_auto_close_run
 from .deductions import deductions_preview, deductions_run
 from .jobs import job_run, job_run_claim
@@ -9,6 +10,10 @@ from .ratings import rating_window, ratings_compute
 from .sanctions import shop_clear, shop_lift, shop_sanction, shop_suspend
 
 __all__ = [
+    "appeal_approve",
+    "appeal_file",
+    "appeal_reject",
+    "appeal_window_closes_at",
     "deductions_preview",
     "deductions_run",
     "deposit_adjust",

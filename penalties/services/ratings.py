@@ -46,7 +46,10 @@ def ratings_compute(*, day: date, now: datetime | None = None) -> dict:
     paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end)
     denominators = _per_shop(paid)
     numerators = {
-        "overdue_shipment": _per_shop(paid.filter(Exists(Violation.objects.filter(order=OuterRef("pk"))))),
+        # V3: a judgement whose appeal was granted no longer counts.
+        "overdue_shipment": _per_shop(
+            paid.filter(Exists(Violation.objects.filter(order=OuterRef("pk"), appeal_granted=False)))
+        ),
         "merchant_cancellation": _per_shop(
             paid.filter(
                 Exists(

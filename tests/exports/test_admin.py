@@ -12,6 +12,7 @@ from django.urls import clear_url_caches
 from orders.exports.admin import BackgroundExportMixin
 from orders.exports.models import Export
 from orders.models import Order
+from tests.conftest import phone_verified
 
 from .conftest import read_file
 
@@ -58,6 +59,7 @@ def test_x3_admin_export_filtered_list_in_background(
     keeps the filters, runs in the background and the file is downloaded from
     the exports page (reviewers may see the full phone)."""
     client.force_login(reviewer)
+    phone_verified(client, reviewer, via="session")  # K1: the download asks for the SMS code
     assert client.get(f"/admin/orders/order/export/?shop__id__exact={shop_a.pk}").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_export(client, f"shop__id__exact={shop_a.pk}", fmt_index)
@@ -118,6 +120,7 @@ def test_t4_admin_ticket_export(client, support, merchant, shop_a, order_admin, 
     order = order_placed(shop=shop_a, placed_at=T0, now=T0)
     ticket = ticket_open(order=order, service_type=kind, description="where is it", by=support, now=T0)
     client.force_login(support)
+    phone_verified(client, support, via="session")  # K1: the download asks for the SMS code
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_export_url(client, "/admin/tickets/ticket/export/?status__exact=pending", "1")
     assert response.status_code == 302, response.content[:500]

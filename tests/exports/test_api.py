@@ -13,6 +13,7 @@ from django.db import connection
 from orders.exports import services
 from orders.exports.models import Export
 from orders.exports.tasks import run_export
+from tests.conftest import phone_verified
 
 from .conftest import T0, read_file
 
@@ -24,7 +25,7 @@ def post(client, fmt="csv", filters=None, kind="orders", **headers):
 
 
 def start(api, user, django_capture_on_commit_callbacks, **kwargs):
-    client = api(user)
+    client = phone_verified(api(user), user)  # K1: downloads need a verified login
     with django_capture_on_commit_callbacks(execute=True):
         response = post(client, **kwargs)
     return client, response

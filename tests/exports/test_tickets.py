@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 
 from orders.exports.models import Export
+from tests.conftest import phone_verified
 from tests.factories import order_placed
 
 from .conftest import T0, read_file
@@ -31,7 +32,7 @@ def tickets_world(merchant, merchant2, support, shop_a, shop_c):
 def test_t4_merchant_exports_its_tickets(api, merchant, tickets_world, django_capture_on_commit_callbacks, fmt):
     """T4 + X1–X3: a merchant exports its shops' tickets (never another shop's),
     with ticket and order numbers, type, status, deadline, outcome and last reply."""
-    client = api(merchant)
+    client = phone_verified(api(merchant), merchant)  # K1: downloads need a verified login
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post("/api/v1/exports/", {"kind": "tickets", "format": fmt}, format="json")
     assert response.status_code == 202, response.json()
