@@ -35,10 +35,10 @@ class ShopRatingFilter(BaseFilterSet):
         fields = ["shop", "day_after", "day_before"]
 
 
-class AppealFilter(django_filters.FilterSet):
-    status = django_filters.ChoiceFilter(choices=Appeal.Status.choices)
-    shop = django_filters.NumberFilter(field_name="shop_id")
-    order_no = django_filters.CharFilter(field_name="order__order_no")
+class AppealFilter(BaseFilterSet):
+    status = ChoiceFilter(choices=Appeal.Status.choices)
+    shop = IdFilter(field_name="shop_id")
+    order_no = CodeFilter(field_name="order__order_no")
 
     class Meta:
         model = Appeal
