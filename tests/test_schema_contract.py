@@ -30,13 +30,13 @@ def test_schema_is_english_and_identical_in_every_language(client):
 
 
 def test_one_request_content_type_per_json_operation(client):
-    """Only the ticket reply (images) accepts multipart besides JSON; every
+    """Only the ticket reply and the appeal (images) accept multipart besides JSON; every
     other operation declares exactly ``application/json``."""
     schema = _schema(client)
     for path, ops in schema["paths"].items():
         for method, op in ops.items():
             content = list(op.get("requestBody", {}).get("content", {}))
-            if path.endswith("/reply/"):
+            if path.endswith(("/reply/", "/appeal/")):
                 assert set(content) == {"application/json", "multipart/form-data"}
             elif content:
                 assert content == ["application/json"], (method, path, content)
