@@ -6,6 +6,7 @@ Asia/Shanghai). Status and money change only through ``orders.services``.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -103,6 +104,21 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})"
 
 
+# O1: set only by ``orders.transitions.orders_move`` around its set-based UPDATE.
+ORDER_STATUS_MOVE: ContextVar[bool] = ContextVar("order_status_move", default=False)
+
+
+class StatusWriteOutsideTable(RuntimeError):
+    """An order's status was written without ``orders.transitions`` (O1): a bug."""
+
+
+class OrderQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "status" in kwargs and not ORDER_STATUS_MOVE.get():
+            raise StatusWriteOutsideTable("Order.status is changed only through orders.transitions.orders_move")
+        return super().update(**kwargs)
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
@@ -143,6 +159,8 @@ class Order(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
+    objects = OrderQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("order")
         verbose_name_plural = _("orders")
@@ -180,6 +198,32 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_no
+
+    def save(self, *args, **kwargs):
+        loaded = self.__dict__.get("_status_loaded")
+        update_fields = kwargs.get("update_fields")
+        writes_status = update_fields is None or "status" in update_fields
+        if not self._state.adding and writes_status and loaded is not None and self.status != loaded:
+            if self.__dict__.get("_status_move") != (loaded, self.status):
+                raise StatusWriteOutsideTable(
+                    f"Order {self.pk}: {loaded} -> {self.status} without orders.transitions.order_move"
+                )
+        super().save(*args, **kwargs)
+        self._status_loaded = self.status
+        self._status_move = None
+
+    # O1: a loaded order remembers its status; saving a different one needs the
+    # move declared by ``orders.transitions.order_move`` (checked against the table).
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_loaded = instance.__dict__.get("status")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._status_loaded = self.__dict__.get("status")
+        self._status_move = None
 
 
 class OrderItem(models.Model):

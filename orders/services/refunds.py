@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from ..errors import OrderError
 from ..models import Actor, Order, OrderEvent, Refund
 from ..policy import rule
+from ..transitions import can_move, order_move, orders_move
 from .events import order_event_record
 from .notifications import notification_create
 
@@ -83,8 +84,8 @@ def refund_issue(*, order: Order, cause: str, amount: Decimal, by=None, now: dat
     order.refunded_amount += amount
     fields = ["refunded_amount", "updated_at"]
     before = order.status
-    if order.refunded_amount >= order.total_amount and order.status not in (S.CANCELLED, S.CLOSED):
-        order.status = S.CLOSED
+    if order.refunded_amount >= order.total_amount and can_move(order.status, S.CLOSED):
+        order_move(order, S.CLOSED)
         order.closed_at = now
         fields += ["status", "closed_at"]
     order.save(update_fields=fields)
@@ -333,8 +334,13 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
                         *ids,
                     ],
                 )
-            closed = Order.objects.filter(pk__in=ids, status=S.AWAITING_SHIPMENT).update(
-                status=S.CLOSED, closed_at=now, refunded_amount=F("total_amount"), updated_at=now
+            closed = orders_move(
+                Order.objects.filter(pk__in=ids),
+                S.AWAITING_SHIPMENT,
+                S.CLOSED,
+                closed_at=now,
+                refunded_amount=F("total_amount"),
+                updated_at=now,
             )
             summary["closed"] += closed
             new_refunds = list(
