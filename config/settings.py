@@ -289,6 +289,7 @@ SPECTACULAR_SETTINGS = {
         "ExportStatusEnum": "orders.exports.models.Export.Status",
         "ExportFormatEnum": "orders.exports.models.Export.Format",
         "AppealReasonEnum": "penalties.models.Appeal.Reason",
+        "AppealStatusEnum": "penalties.models.Appeal.Status",
     },
 }
 
@@ -352,6 +353,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     # whose task was lost, or a retry after an unanswered call, with backoff).
     "orders-process-pending-refunds": {
         "task": "orders.process_refunds",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # O6: delivered orders whose confirmation window ended → completed;
+    # orders unpaid for UNPAID_CLOSE_MINUTES → closed.
+    "orders-complete-delivered": {
+        "task": "orders.complete_delivered",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    "orders-close-unpaid": {
+        "task": "orders.close_unpaid",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -431,6 +444,8 @@ PLATFORM = {
     "DAILY_DEDUCTION_CAP": "500.00",  # P3
     "BAN_AFTER_JUDGEMENTS": 2,  # P4: banned when judged more than this
     "AUTO_CLOSE_DAYS": 150,  # P7
+    "CONFIRM_RECEIPT_DAYS": 10,  # O6: delivered → completed after the buyer's window
+    "UNPAID_CLOSE_MINUTES": 30,  # O6: pending_payment this long → closed as unpaid
     "REFUND_RETRY_BASE_SECONDS": 60,  # F1: first retry after an unanswered call, doubling
     "REFUND_RETRY_MAX_SECONDS": 3600,  # F1: longest wait between two calls
     "REFUND_CALL_LEASE_SECONDS": 300,  # F1: a claimed call not answered by then is retried

@@ -21,6 +21,7 @@ from .serializers import (
     CancelInput,
     CancellationSerializer,
     CorrectTrackingInput,
+    DeliveredInput,
     IntakeAfterSaleInput,
     IntakeOrderInput,
     NoteInput,
@@ -355,6 +356,23 @@ class IntakeOrderTrackingApi(APIView):
         data = _valid(TrackingInput, request)
         order = selectors.order_get_any(order_no)
         order = services.order_tracking_update(order=order, **data, by=request.user, now=timezone.now())
+        return _detail(request, order)
+
+
+class IntakeOrderDeliveredApi(APIView):
+    permission_classes = [IsIntake]
+
+    @extend_schema(
+        request=DeliveredInput,
+        parameters=[IDEMPOTENCY],
+        responses={200: OrderDetailSerializer, 400: E400, 404: E404, 409: E409},
+        summary="The carrier's delivery confirmation (completed after the buyer's window, O6)",
+    )
+    @idempotent
+    def post(self, request, order_no: str):
+        data = _valid(DeliveredInput, request)
+        order = selectors.order_get_any(order_no)
+        order = services.order_delivered(order=order, **data, by=request.user, now=timezone.now())
         return _detail(request, order)
 
 

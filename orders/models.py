@@ -153,6 +153,8 @@ class Order(models.Model):
     tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, default="")
     last_tracking_at = models.DateTimeField(_("last tracking update"), null=True, blank=True)
     logistics_abnormal = models.BooleanField(_("logistics abnormal"), default=False)
+    # O6: the carrier's delivery confirmation; completed after the buyer's window.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     in_after_sale = models.BooleanField(_("in after-sale"), default=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
@@ -191,6 +193,8 @@ class Order(models.Model):
             # O4: shipped orders by their last tracking update.
             models.Index(fields=["last_tracking_at"], name="order_shipped_tracking", condition=Q(status="shipped")),
             models.Index(fields=["shop", "-placed_at"], name="order_in_after_sale", condition=Q(in_after_sale=True)),
+            # O6: delivered orders waiting for the end of the buyer's confirmation window.
+            models.Index(fields=["delivered_at"], name="order_delivered_shipped", condition=Q(status="shipped")),
             models.Index(
                 fields=["shop", "-placed_at"], name="order_logistics_abnormal", condition=Q(logistics_abnormal=True)
             ),
@@ -312,6 +316,7 @@ class CancellationRequest(models.Model):
         PENDING_REVIEW = "pending_review", _("Pending review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations")
@@ -334,7 +339,8 @@ class CancellationRequest(models.Model):
                 fields=["order"], condition=Q(status="pending_review"), name="one_pending_cancellation_per_order"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending_review", "approved", "rejected"]), name="cancellation_status_valid"
+                condition=Q(status__in=["pending_review", "approved", "rejected", "closed"]),
+                name="cancellation_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(reason__in=["out_of_stock", "quality_issue", "logistics_exception", "other"]),
@@ -428,6 +434,7 @@ class AfterSale(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales")
@@ -449,7 +456,7 @@ class AfterSale(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="after_sale_amount_non_negative"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "rejected"]), name="after_sale_status_valid"
+                condition=Q(status__in=["pending", "approved", "rejected", "closed"]), name="after_sale_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(type__in=["refund_only", "return_refund", "exchange"]), name="after_sale_type_valid"

@@ -270,6 +270,10 @@ class PayInput(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False)
 
 
+class DeliveredInput(serializers.Serializer):
+    delivered_at = serializers.DateTimeField()
+
+
 class TrackingInput(serializers.Serializer):
     event_at = serializers.DateTimeField()
     description = serializers.CharField(max_length=500)

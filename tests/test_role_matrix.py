@@ -71,6 +71,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
         (401, 403, 403, 403, 403, 200),
         "tracking",
     ),
+    ("/api/v1/intake/orders/{shipped_order_no}/delivered/", "post"): (
+        (401, 403, 403, 403, 403, 200),
+        "delivered",
+    ),
     ("/api/v1/intake/after-sales/", "post"): ((401, 403, 403, 403, 403, 201), "intake_after_sale"),
     ("/api/v1/tickets/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/tickets/", "post"): ((401, 403, 403, 201, 403, 403), "open_ticket"),
@@ -290,6 +294,8 @@ def _body(spec, role: str, world: dict):
         }
     if spec == "tracking":
         return {"event_at": now.isoformat(), "description": "arrived at hub"}
+    if spec == "delivered":
+        return {"delivered_at": now.isoformat()}
     if spec == "intake_after_sale":
         return {
             "order_no": world["order"].order_no,

@@ -139,7 +139,8 @@ def orders_flag_logistics_abnormal(*, now: datetime, chunk: int = LOGISTICS_CHUN
     per chunk, events INSERT … SELECT, one notification per shop per run)."""
     cutoff = now - timedelta(hours=rule("LOGISTICS_ABNORMAL_HOURS"))
     stale = Q(last_tracking_at__lt=cutoff) | Q(last_tracking_at__isnull=True, shipped_at__lt=cutoff)
-    eligible = Order.objects.filter(stale, status=S.SHIPPED, logistics_abnormal=False)
+    # O6: a delivered order has no more carrier events to wait for.
+    eligible = Order.objects.filter(stale, status=S.SHIPPED, logistics_abnormal=False, delivered_at__isnull=True)
     event_t = connection.ops.quote_name(OrderEvent._meta.db_table)
     order_t = connection.ops.quote_name(Order._meta.db_table)
     flagged = 0
