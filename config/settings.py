@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "django_otp",  # K1 (the SMS code device's base), K2 (staff TOTP + recovery codes)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "pgtrigger",  # P8: the deposit ledger's append-only trigger (PostgreSQL)
     "config",  # compile_catalogue command, templates
     "orders",
     "tickets",

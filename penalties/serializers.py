@@ -109,7 +109,18 @@ class DepositEntrySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = DepositEntry
-        fields = ["id", "shop", "kind", "amount", "balance_after", "created_at", "violation", "order_no", "reason"]
+        fields = [
+            "id",
+            "shop",
+            "kind",
+            "amount",
+            "balance_after",
+            "created_at",
+            "business_day",
+            "violation",
+            "order_no",
+            "reason",
+        ]
 
 
 class ShopRatingSerializer(serializers.ModelSerializer):
