@@ -98,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
+    "orders.redaction.RequestLogMiddleware",  # O5: the access log, query strings redacted
     "django.middleware.security.SecurityMiddleware",
     # Issue 18: static files (admin, theme, API docs) from the web process, hashed and compressed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -521,6 +522,8 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId"},
         "redact": {"()": "config.observability.RedactPII"},
+        # O5: no buyer phone in any log line (orders/redaction.py).
+        "redact_pii": {"()": "orders.redaction.RedactPII"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
@@ -539,12 +542,14 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
-            "filters": ["request_id", "redact"],
+            "filters": ["request_id", "redact", "redact_pii"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
+        # runserver's request lines go through the redacting handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
