@@ -461,6 +461,10 @@ JOB_TEST_HANG_FILE = os.environ.get("JOB_TEST_HANG_FILE", "")
 # K1: the SMS provider (config/sms.py). The default writes the code to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
 
+# W2: a "changed since T" list stops this many seconds before now, so a change
+# whose transaction is still committing cannot land behind a client's cursor.
+SYNC_SETTLE_SECONDS = int(os.environ.get("SYNC_SETTLE_SECONDS", "5"))
+
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
     "SHIP_HOURS": 48,  # O3
