@@ -69,6 +69,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # django-unfold: the admin theme (README "Admin theme"); before the admin
+    # so its templates win.
+    "unfold.apps.BasicAppConfig",  # not its default: that one replaces admin.site
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     # The admin with the workbench home page (config/admin_site.py).
     "config.apps.BackofficeAdminConfig",
     "django.contrib.auth",
@@ -220,6 +225,20 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# django-unfold, the admin theme (config/admin_site.py). The site link goes to
+# the workbench (there is no public site: "View site" was a 404).
+UNFOLD = {
+    "SITE_TITLE": _("Shop back office"),
+    "SITE_HEADER": _("Shop back office"),
+    "SITE_URL": "/admin/",
+    "SITE_SYMBOL": "storefront",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": False,
+    "BORDER_RADIUS": "6px",
+    "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
