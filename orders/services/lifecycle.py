@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import OrderError
@@ -71,10 +72,10 @@ def _move_in_chunks(
             ids = list(qs.values_list("pk", flat=True)[:chunk])
             if not ids:
                 break
-            orders_move(Order.objects.filter(pk__in=ids), from_status, to_status, updated_at=now, **fields)
-            moved = list(
-                Order.objects.filter(pk__in=ids, status=to_status, updated_at=now).values_list("pk", flat=True)
-            )
+            # W2: the change time is the wall clock of the write, like every other change.
+            orders_move(Order.objects.filter(pk__in=ids), from_status, to_status, updated_at=timezone.now(), **fields)
+            # The chunk is locked, so every id moved (SQLite has one writer).
+            moved = list(Order.objects.filter(pk__in=ids, status=to_status).values_list("pk", flat=True))
             OrderEvent.objects.bulk_create(
                 [
                     OrderEvent(
@@ -182,10 +183,11 @@ def pending_resolve(*, order_ids: list[int], now: datetime, why: str) -> dict:
         status=A.Status.CLOSED,
         decided_at=now,
         decision_note=why,
+        updated_at=timezone.now(),
     )
     summary["after_sales"] = len(after_sales)
     if after_sales:
-        Order.objects.filter(pk__in={o for _pk, o in after_sales}).update(in_after_sale=False, updated_at=now)
+        Order.objects.filter(pk__in={o for _pk, o in after_sales}).update(in_after_sale=False)
     open_tickets = list(
         T.objects.filter(order_id__in=order_ids, status__in=[T.Status.PENDING, T.Status.IN_REVIEW]).values_list(
             "pk", "order_id", "status"
@@ -194,7 +196,7 @@ def pending_resolve(*, order_ids: list[int], now: datetime, why: str) -> dict:
     if open_tickets:
         T.objects.filter(
             pk__in=[pk for pk, _o, _s in open_tickets], status__in=[T.Status.PENDING, T.Status.IN_REVIEW]
-        ).update(status=T.Status.CLOSED, outcome=T.Outcome.ORDER_CLOSED, closed_at=now)
+        ).update(status=T.Status.CLOSED, outcome=T.Outcome.ORDER_CLOSED, closed_at=now, updated_at=timezone.now())
         TicketEvent.objects.bulk_create(
             TicketEvent(
                 ticket_id=pk,
@@ -220,4 +222,6 @@ def pending_resolve(*, order_ids: list[int], now: datetime, why: str) -> dict:
         )
     summary["tickets"] = len(open_tickets)
     OrderEvent.objects.bulk_create(events)
+    if events:  # W2: a new timeline entry is a change of the order
+        Order.objects.filter(pk__in={e.order_id for e in events}).update(updated_at=timezone.now())
     return summary
