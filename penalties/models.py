@@ -13,6 +13,7 @@ import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -74,6 +75,9 @@ class Violation(models.Model):
     # merchant's appeal: the judgement no longer counts in R1 or for a P4 ban.
     # A database default, so the judgement's INSERT … SELECT need not name it.
     appeal_granted = models.BooleanField(_("appeal granted"), default=False, db_default=False)
+    # W2: moved by every change (charge, appeal); a database default for the
+    # judgement's INSERT … SELECT, which also sets it explicitly.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("violation")
@@ -93,6 +97,7 @@ class Violation(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-judged_at"], name="violation_shop_judged"),
+            models.Index(fields=["updated_at", "id"], name="violation_sync"),
         ]
 
     def __str__(self) -> str:
@@ -275,6 +280,9 @@ class DepositEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-id"], name="deposit_shop"),
+            # W2: the ledger is append-only, so an entry's change time is its
+            # creation time: ``?updated_after=`` walks (created_at, id).
+            models.Index(fields=["created_at", "id"], name="deposit_sync"),
         ]
         triggers = [
             # P8: append-only in the database itself, whoever connects.

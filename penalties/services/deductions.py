@@ -96,7 +96,8 @@ UPDATE {T["violation"]}
    SET charge_status = CASE WHEN p.waive_reason = '' THEN 'charged' ELSE 'waived' END,
        charged_amount = CASE WHEN p.waive_reason = '' THEN %(amount)s ELSE 0 END,
        waive_reason = p.waive_reason,
-       settled_at = %(now)s
+       settled_at = %(now)s,
+       updated_at = %(now)s
   FROM ({PLAN}) p
  WHERE {T["violation"]}.id = p.violation_id AND {T["violation"]}.charge_status = 'pending'
 """

@@ -163,7 +163,7 @@ def deposit_reverse(*, violation: Violation, by, reason: str, now: datetime) -> 
     except IntegrityError:
         raise PenaltyError("already_reversed", _("This deduction was already reversed.")) from None
     violation.charge_status = Violation.ChargeStatus.REVERSED
-    violation.save(update_fields=["charge_status"])
+    violation.save(update_fields=["charge_status", "updated_at"])
     notification_create(
         shop=violation.shop_id,
         kind="deduction_reversed",

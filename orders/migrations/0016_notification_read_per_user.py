@@ -19,7 +19,7 @@ SELECT n.id, m.user_id, n.read_at
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0013_merge_0012_refund_backoff_0012_verification"),
+        ("orders", "0015_merge_0014_contact_reveal_0014_sync_updated_at"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -7,7 +7,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0014_notification_read_per_user"),
+        ("orders", "0016_notification_read_per_user"),
     ]
 
     operations = [
