@@ -102,8 +102,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
     "orders.redaction.RequestLogMiddleware",  # O5: the access log, query strings redacted
+    "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
     "django.middleware.security.SecurityMiddleware",
     # Issue 18: static files (admin, theme, API docs) from the web process, hashed and compressed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
