@@ -20,7 +20,8 @@ from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -40,6 +41,7 @@ from .models import (
     CancellationRequest,
     ContactReveal,
     Notification,
+    NotificationRead,
     Order,
     OrderEvent,
     OrderItem,
@@ -761,14 +763,44 @@ class AfterSaleAdmin(ModelAdmin):
         return False
 
 
+class NotificationReadInline(ReadOnlyInline):
+    """Who of the shop's members has read it (read state is per user)."""
+
+    model = NotificationRead
+    fields = ["user", "read_at"]
+    ordering = ["read_at", "id"]
+    verbose_name = _("read by")
+    verbose_name_plural = _("read by")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_notification")
+
+
 @admin.register(Notification)
 class NotificationAdmin(ModelAdmin):
-    list_display = ["title", "shop", "kind", "created_at", "read_at"]
+    list_display = ["title", "shop", "kind", "created_at", "read_by"]
     list_filter = ["kind"]
     list_select_related = ["shop"]
     list_per_page = 100
     show_full_result_count = False
-    readonly_fields = ["shop", "kind", "title", "body", "data", "dedupe_key", "created_at", "read_at"]
+    readonly_fields = ["shop", "kind", "title", "body", "data", "dedupe_key", "created_at"]
+    inlines = [NotificationReadInline]
+
+    def get_queryset(self, request):
+        # A correlated count per listed row (a page of 100), not a GROUP BY over the table.
+        reads = (
+            NotificationRead.objects.filter(notification=OuterRef("pk"))
+            .order_by()
+            .values("notification")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(read_count=Coalesce(Subquery(reads), 0))
+
+    @admin.display(description=_("read by"))
+    def read_by(self, obj) -> str:
+        """How many of the shop's members have read it (each member has their own read state)."""
+        return gettext("%(n)d member(s)") % {"n": obj.read_count}
 
     def has_add_permission(self, request):
         return False

@@ -224,7 +224,9 @@ class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: E404}, summary="Mark read")
     def post(self, request, pk: int):
         notification = selectors.notification_get_for(request.user, pk)
-        notification = services.notification_mark_read(notification=notification, now=timezone.now())
+        notification.read_at = services.notification_mark_read(
+            notification=notification, user=request.user, now=timezone.now()
+        )
         return Response(NotificationSerializer(notification).data)
 
 

@@ -92,6 +92,10 @@ class AfterSaleSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    read_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When you read it (null: unread by you; colleagues have their own)."
+    )
+
     class Meta:
         model = Notification
         fields = ["id", "shop", "kind", "title", "body", "data", "created_at", "read_at"]
