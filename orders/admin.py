@@ -28,6 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_actions import run_per_row
 
@@ -259,7 +260,7 @@ class ShipDueFilter(admin.SimpleListFilter):
 # --- read-only inlines ---------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -316,7 +317,7 @@ class AfterSaleInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
+class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     export_kind = "orders"  # X1–X3: background export of the filtered list
     # The same table as Django's, its rows built by columns compiled once per
     # page (orders/admin_list.py): most of the list's server time was per-cell
@@ -543,7 +544,7 @@ def _confirm(modeladmin, request, queryset, *, action, title, intro, button, for
 
 
 @admin.register(CancellationRequest)
-class CancellationRequestAdmin(admin.ModelAdmin):
+class CancellationRequestAdmin(ModelAdmin):
     list_display = ["order", "shop", "reason", "detail", "status", "requested_by", "requested_at", "decided_at"]
     list_filter = ["status", "reason"]
     list_select_related = ["order", "shop", "requested_by"]
@@ -623,7 +624,7 @@ class CancellationRequestAdmin(admin.ModelAdmin):
 # --- refunds (F1) ---------------------------------------------------------------------------
 
 
-class RefundAdminBase(admin.ModelAdmin):
+class RefundAdminBase(ModelAdmin):
     list_display = ["cause", "order", "shop", "amount", "route", "status", "attempts", "last_error", "created_at"]
     list_select_related = ["order", "shop"]
     search_fields = ["=cause", "=order__order_no"]
@@ -702,14 +703,14 @@ class AlternativeRouteRefundAdmin(RefundAdminBase):
 # --- shops, products, after-sales, notifications ------------------------------------------------
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = ShopMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ModelAdmin):
     list_display = ["name", "status", "deposit_balance", "rating_score", "ship_hours", "daily_cancel_cap"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -720,7 +721,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ["name", "sku", "shop", "price", "stock", "status"]
     list_filter = ["status"]
     list_select_related = ["shop"]
@@ -732,7 +733,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(AfterSale)
-class AfterSaleAdmin(admin.ModelAdmin):
+class AfterSaleAdmin(ModelAdmin):
     list_display = ["order", "shop", "type", "reason", "amount", "status", "created_at", "decided_at"]
     list_filter = ["status", "type", "reason"]
     list_select_related = ["order", "shop"]
@@ -761,7 +762,7 @@ class AfterSaleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     list_display = ["title", "shop", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     list_select_related = ["shop"]

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -176,6 +177,8 @@ class Order(models.Model):
             models.Index(
                 fields=["shop", "-placed_at"], name="order_logistics_abnormal", condition=Q(logistics_abnormal=True)
             ),
+            # W2: ``?updated_after=`` walks (updated_at, id) in order.
+            models.Index(fields=["updated_at", "id"], name="order_sync"),
         ]
 
     def __str__(self) -> str:
@@ -398,6 +401,8 @@ class AfterSale(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, default="")
+    # W2: moved by every change; a database default for raw INSERTs.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("after-sale")
@@ -418,6 +423,7 @@ class AfterSale(models.Model):
         indexes = [
             models.Index(fields=["shop", "-created_at"], name="after_sale_shop"),
             models.Index(fields=["reason", "created_at"], name="after_sale_reason"),
+            models.Index(fields=["updated_at", "id"], name="after_sale_sync"),
         ]
 
     def __str__(self) -> str:

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from config.errors import DomainError
@@ -166,7 +167,10 @@ def export_request(
     X2: another export by the same user within ``EXPORT_INTERVAL_SECONDS``
     (failed ones do not count) → 429 ``export_rate_limited`` with the seconds
     left. The check and the insert happen under a lock on the user's row, so
-    it holds across processes and under a double click.
+    it holds across processes and under a double click. The minute is read on
+    the database's clock (``Now()``, read with the lock), never a web host's:
+    ``created_at`` is stamped with it and compared with it, so two hosts
+    whose clocks disagree still allow one export a minute.
     """
     if fmt not in Export.Format.values:
         raise _invalid({"format": [_("Choose csv or xlsx.")]})
@@ -182,16 +186,24 @@ def export_request(
         )
     interval = rule("EXPORT_INTERVAL_SECONDS")
     with transaction.atomic():
-        # The user's row is the lock: every export request of this user waits here.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        # The user's row is the lock: every export request of this user waits
+        # here. The database's clock is read with it (one clock for every host).
+        db_now = (
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk=user.pk)
+            .annotate(db_now=Now())
+            .values_list("db_now", flat=True)
+            .first()
+        )
         last = (
-            Export.objects.filter(created_by=user, created_at__gt=now - timedelta(seconds=interval))
+            Export.objects.filter(created_by=user, created_at__gt=db_now - timedelta(seconds=interval))
             .exclude(status=Export.Status.FAILED)
             .order_by("-created_at")
             .first()
         )
         if last is not None:
-            retry_after = max(1, math.ceil(interval - (now - last.created_at).total_seconds()))
+            retry_after = max(1, math.ceil(interval - (db_now - last.created_at).total_seconds()))
             raise ExportError(
                 "export_rate_limited",
                 _("One export per minute: try again in %(seconds)s s.") % {"seconds": retry_after},
@@ -205,7 +217,7 @@ def export_request(
             filters=filters if source == Export.Source.ADMIN else filters_at_rest(kind=kind, filters=filters),
             created_by=user,
             row_count=count,
-            created_at=now,
+            created_at=db_now,  # X2 counts on the database's clock
             enqueued_at=now,
             enqueue_attempts=1,
         )
