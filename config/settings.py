@@ -309,6 +309,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.declare_error_responses",  # every status a view can answer
         "config.schema.postprocess",  # descriptions, codes and examples (merchant docs)
+        "config.schema.publish_text_limits",  # free text in bodies: no NUL
     ],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",

@@ -58,8 +58,8 @@ def export_selection(*, kind: ExportKind, filters: dict, user) -> QuerySet:
             errors[key] = [_("Must be a single value.")]
     if errors:
         raise _invalid(errors)
-    data = {k: v for k, v in filters.items() if v is not None and v != ""}
-    filterset = kind.filterset_class(data=data, queryset=kind.scoped_queryset(user))
+    # An empty or null filter is a 400, as on the list (config.filters.BaseFilterSet).
+    filterset = kind.filterset_class(data=dict(filters), queryset=kind.scoped_queryset(user))
     if not filterset.is_valid():
         raise _invalid({k: [str(m) for m in v] for k, v in filterset.errors.items()})
     shop_key = kind.shop_filter
