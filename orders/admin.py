@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_actions import run_per_row
+from config.admin_site import current_request
+from config.labels import TimelineInlineMixin, cause_label, data_summary, event_label, labelled_values_filter, money
 
 from . import privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
@@ -278,15 +280,30 @@ class OrderItemInline(ReadOnlyInline):
     fields = ["product", "name", "unit_price", "quantity"]
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(TimelineInlineMixin, ReadOnlyInline):
+    """The order's event log as a timeline (who, what, from → to, note)."""
+
     model = OrderEvent
-    fields = ["created_at", "kind", "actor", "actor_role", "from_status", "to_status", "note", "data"]
     ordering = ["created_at", "id"]
+    verbose_name_plural = _("Timeline")
+    status_choices = dict(Order.Status.choices)
+    data_choices = {"reason": dict(CancellationRequest.Reason.choices)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["cause", "amount", "route", "status", "attempts", "last_error", "created_at", "settled_at"]
+    fields = ["cause_text", "amount_text", "route", "status", "attempts", "last_error", "created_at", "settled_at"]
+
+    @admin.display(description=_("for"))
+    def cause_text(self, obj):
+        return cause_label(obj.cause)
+
+    @admin.display(description=_("amount"))
+    def amount_text(self, obj):
+        return money(obj.amount)
 
 
 class CancellationInline(ReadOnlyInline):
@@ -405,15 +422,18 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     # Links to what other apps hold about this order, by admin URL name only
     # (orders imports neither tickets nor penalties).
     RELATED = [
-        ("admin:tickets_ticket_changelist", _("Service tickets")),
-        ("admin:tickets_ticket_add", _("Open a ticket")),
-        ("admin:penalties_violation_changelist", _("Violations")),
+        ("admin:tickets_ticket_changelist", _("Service tickets"), "tickets.view_ticket"),
+        ("admin:tickets_ticket_add", _("Open a ticket"), "tickets.add_ticket"),
+        ("admin:penalties_violation_changelist", _("Violations"), "penalties.view_violation"),
     ]
 
     @admin.display(description=_("related"))
     def related_links(self, obj: Order) -> str:
         links = []
-        for url_name, label in self.RELATED:
+        request = current_request.get()
+        for url_name, label, perm in self.RELATED:
+            if request is None or not request.user.has_perm(perm):
+                continue  # only links the user can open
             try:
                 url = reverse(url_name)
             except NoReverseMatch:
@@ -571,7 +591,17 @@ class CancellationRequestAdmin(ModelAdmin):
 
 
 class RefundAdminBase(ModelAdmin):
-    list_display = ["cause", "order", "shop", "amount", "route", "status", "attempts", "last_error", "created_at"]
+    list_display = [
+        "order",
+        "cause_text",
+        "shop",
+        "amount_text",
+        "route",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+    ]
     list_select_related = ["order", "shop"]
     search_fields = ["=cause", "=order__order_no"]
     list_per_page = 100
@@ -579,8 +609,8 @@ class RefundAdminBase(ModelAdmin):
     readonly_fields = [
         "order",
         "shop",
-        "cause",
-        "amount",
+        "cause_text",
+        "amount_text",
         "route",
         "status",
         "attempts",
@@ -591,6 +621,17 @@ class RefundAdminBase(ModelAdmin):
         "settled_by",
         "settlement_note",
     ]
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields  # all read-only: never the raw cause code
+
+    @admin.display(description=_("for"), ordering="cause")
+    def cause_text(self, obj):
+        return cause_label(obj.cause)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_text(self, obj):
+        return money(obj.amount)
 
     def has_add_permission(self, request):
         return False
@@ -709,12 +750,21 @@ class AfterSaleAdmin(ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ModelAdmin):
-    list_display = ["title", "shop", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
+    list_display = ["title", "shop", "kind_text", "created_at", "read_at"]
+    list_filter = [("kind", labelled_values_filter(event_label))]
     list_select_related = ["shop"]
     list_per_page = 100
     show_full_result_count = False
-    readonly_fields = ["shop", "kind", "title", "body", "data", "dedupe_key", "created_at", "read_at"]
+    fields = ["shop", "kind_text", "title", "body", "data_text", "created_at", "read_at"]
+    readonly_fields = fields
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_text(self, obj):
+        return event_label(obj.kind)
+
+    @admin.display(description=_("details"))
+    def data_text(self, obj):
+        return data_summary(obj.data) or "—"
 
     def has_add_permission(self, request):
         return False

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.errors import DomainError
+from config.labels import TimelineInlineMixin
 from orders.exports.admin import BackgroundExportMixin
 from orders.models import Order
 
@@ -26,13 +27,22 @@ from .models import ServiceType, Ticket, TicketEvent, TicketReply
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(ModelAdmin):
-    list_display = ["code", "name", "sla_hours", "allows_agreed_close", "evidence_required", "active"]
+    list_display = ["name", "sla_hours", "allows_agreed_close", "evidence_required", "active", "api_code"]
     list_editable = ["sla_hours", "allows_agreed_close", "evidence_required", "active"]
     search_fields = ["=code", "name"]
 
     def get_readonly_fields(self, request, obj=None):
         # The code is what the API and stored filters use; it never changes.
-        return ["code"] if obj else []
+        return ["api_code"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [name for name in fields if name != "code"] if obj else fields
+
+    @admin.display(description=_("API code"), ordering="code")
+    def api_code(self, obj):
+        # An identifier for integrators, shown as such (not UI text).
+        return format_html("<code>{}</code>", obj.code)
 
     def has_delete_permission(self, request, obj=None):
         return False  # tickets reference types (PROTECT); retire a type with "active" instead
@@ -77,10 +87,15 @@ class TicketReplyInline(_ReadOnlyInline):
         )
 
 
-class TicketEventInline(_ReadOnlyInline):
+class TicketEventInline(TimelineInlineMixin, _ReadOnlyInline):
+    """The ticket's event log as a timeline (who, what, from → to, note)."""
+
     model = TicketEvent
-    fields = ["created_at", "kind", "actor_role", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    verbose_name_plural = _("Timeline")
+    status_choices = dict(Ticket.Status.choices)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 class RejectForm(forms.Form):
