@@ -242,3 +242,41 @@ def labelled_values_filter(label_of):
                 yield choice
 
     return LabelledValuesFilter
+
+
+URGENCY_STYLE = {
+    "overdue": "color:#b91c1c;font-weight:600",  # red: past the deadline
+    "soon": "color:#b91c1c;font-weight:600",  # red: within 2 h
+    "today": "color:#b45309;font-weight:600",  # amber: later today
+    "later": "color:#15803d",  # green
+}
+
+
+def urgency(deadline: datetime, now: datetime, *, soon_hours: int = 2) -> str:
+    """``overdue`` / ``soon`` (within ``soon_hours``) / ``today`` (later this
+    Asia/Shanghai day) / ``later``: exclusive, as the workbench counts them."""
+    from datetime import timedelta
+
+    if deadline < now:
+        return "overdue"
+    if deadline < now + timedelta(hours=soon_hours):
+        return "soon"
+    if timezone.localdate(deadline) == timezone.localdate(now):
+        return "today"
+    return "later"
+
+
+def time_left(deadline: datetime | None, now: datetime, *, soon_hours: int = 2) -> str:
+    """``<span data-urgency=… style=…>剩 3 小时 05 分</span>`` (``已超时 20 分`` past it)."""
+    from django.utils.html import format_html
+
+    if deadline is None:
+        return "—"
+    bucket = urgency(deadline, now, soon_hours=soon_hours)
+    seconds = int(abs((deadline - now).total_seconds()))
+    hours, minutes = seconds // 3600, seconds % 3600 // 60
+    if bucket == "overdue":
+        text = gettext("%(h)d h %(m)02d min overdue") % {"h": hours, "m": minutes}
+    else:
+        text = gettext("%(h)d h %(m)02d min left") % {"h": hours, "m": minutes}
+    return format_html('<span data-urgency="{}" style="{}">{}</span>', bucket, URGENCY_STYLE[bucket], text)

@@ -31,7 +31,15 @@ from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_actions import run_per_row
 from config.admin_site import current_request
-from config.labels import TimelineInlineMixin, cause_label, data_summary, event_label, labelled_values_filter, money
+from config.labels import (
+    TimelineInlineMixin,
+    cause_label,
+    data_summary,
+    event_label,
+    labelled_values_filter,
+    money,
+    time_left,
+)
 
 from . import privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
@@ -344,6 +352,7 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
         "total_amount",
         "placed_at",
         "ship_by",
+        "ship_time_left",
         "in_after_sale",
         "logistics_abnormal",
     ]
@@ -441,6 +450,14 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
             param = "order_no" if url_name.endswith("_add") else "q"
             links.append(format_html('<a href="{}?{}={}">{}</a>', url, param, obj.order_no, label))
         return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
+
+    @admin.display(description=_("time left to ship"), ordering="ship_by")
+    def ship_time_left(self, obj: Order) -> str:
+        """Issue 15: remaining time to the ship-by deadline, coloured by urgency
+        (only while the order waits for shipment)."""
+        if obj.status != Order.Status.AWAITING_SHIPMENT or obj.ship_by is None:
+            return "—"
+        return time_left(obj.ship_by, timezone.now())
 
     @admin.display(description=_("buyer phone"))
     def buyer_phone(self, obj: Order) -> str:

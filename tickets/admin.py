@@ -22,6 +22,7 @@ from orders.exports.admin import BackgroundExportMixin
 from orders.models import Order
 
 from . import services
+from .dashboard import deadline_buckets, in_bucket
 from .models import ServiceType, Ticket, TicketEvent, TicketReply
 
 
@@ -117,17 +118,56 @@ class OpenTicketForm(forms.Form):
         return order.order_no
 
 
+URGENCY_STYLE = {
+    "overdue": "color:#b91c1c;font-weight:600",  # red
+    "soon": "color:#b91c1c;font-weight:600",  # red: within the reminder window
+    "today": "color:#b45309;font-weight:600",  # amber: later today
+    "later": "color:#15803d",  # green
+}
+
+
 def _countdown(ticket: Ticket, now) -> str:
+    """Time left with its urgency colour (the workbench's buckets)."""
     seconds = ticket.remaining_seconds(now)
     if seconds is None:
         return "—"
+    bucket = next(
+        (name for name, bounds in deadline_buckets(now).items() if in_bounds(ticket.handle_deadline, bounds)),
+        "later",
+    )
     if seconds == 0:
-        return format_html('<strong style="color:#ba2121">{}</strong>', gettext("overdue"))
-    hours, rest = divmod(seconds, 3600)
-    text = f"{hours}h {rest // 60:02d}m"
-    if seconds < 2 * 3600:
-        return format_html('<strong style="color:#ba2121">{}</strong>', text)
-    return format_html("<span>{}</span>", text)
+        text = gettext("overdue")
+    else:
+        hours, rest = divmod(seconds, 3600)
+        text = f"{hours}h {rest // 60:02d}m"
+    return format_html('<span data-urgency="{}" style="{}">{}</span>', bucket, URGENCY_STYLE[bucket], text)
+
+
+def in_bounds(value, bounds) -> bool:
+    since, until = bounds
+    return (since is None or value >= since) and (until is None or value < until)
+
+
+class TimeLeftFilter(admin.SimpleListFilter):
+    """Issue 15: the workbench's exclusive deadline buckets as a list filter
+    (pending tickets only)."""
+
+    title = _("time left")
+    parameter_name = "time_left"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("past the deadline")),
+            ("soon", _("due within the reminder window")),
+            ("today", _("due later today")),
+            ("later", _("due after today")),
+        ]
+
+    def queryset(self, request, queryset):
+        bounds = deadline_buckets(timezone.now()).get(self.value() or "")
+        if bounds is None:
+            return queryset
+        return in_bucket(queryset.filter(status=Ticket.Status.PENDING), bounds)
 
 
 @admin.register(Ticket)
@@ -143,7 +183,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
         "countdown",
         "created_at",
     ]
-    list_filter = ["status", "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["=ticket_no", "=order__order_no"]
     search_help_text = _("Exact ticket number or order number.")
     list_select_related = ["order", "shop", "service_type"]
