@@ -12,6 +12,7 @@ product names, a trigram index on PostgreSQL). A product search counts up to
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django import forms
@@ -47,6 +48,7 @@ from .models import (
     AfterSale,
     AlternativeRouteRefund,
     CancellationRequest,
+    ContactReveal,
     Notification,
     Order,
     OrderEvent,
@@ -58,7 +60,6 @@ from .models import (
 )
 
 ORDER_NO_RE = re.compile(r"^\d{15,32}$")  # 19 digits in practice; never phone-shaped
-PHONE_SEARCH_RE = re.compile(r"^\+?\d{6,14}$")
 
 
 def search_route(term: str) -> tuple[str, Q]:
@@ -67,11 +68,15 @@ def search_route(term: str) -> tuple[str, Q]:
     compact = privacy.normalize_phone(term)
     if ORDER_NO_RE.match(term):
         return "order_no", Q(order_no=term)
-    if PHONE_SEARCH_RE.match(compact):
+    if privacy.looks_like_phone(compact):
         return "phone", Q(buyer_phone_hash=privacy.phone_hash(compact))
     # Intake may send alphanumeric order numbers: an exact hit on the unique
     # index, or a product-name substring (trigram GIN on UPPER(product_names)).
     return "product", Q(order_no=term) | Q(product_names__icontains=term)
+
+
+# O5: the orders whose full phone the page being rendered shows (OrderAdmin._audited).
+_PHONES_SHOWN: ContextVar[list | None] = ContextVar("orders_admin_phones_shown", default=None)
 
 
 class EstimatedCountPaginator(Paginator):
@@ -465,7 +470,32 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
 
     @admin.display(description=_("buyer phone"))
     def buyer_phone_full(self, obj: Order) -> str:
+        shown = _PHONES_SHOWN.get()
+        if shown is not None:
+            shown.append(obj)
         return privacy.decrypt_phone(obj.buyer_phone_encrypted)
+
+    # O5: every order whose full phone a page showed is audited (one row per
+    # order, written once the page is rendered).
+    def _audited(self, view, request, *args, **kwargs):
+        if not privacy.can_view_contact(request.user):
+            return view(request, *args, **kwargs)
+        shown: list[Order] = []
+        token = _PHONES_SHOWN.set(shown)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        finally:
+            _PHONES_SHOWN.reset(token)
+        privacy.record_reveals(user=request.user, orders=shown, channel="admin")
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        return self._audited(super().changelist_view, request, extra_context=extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._audited(super().change_view, request, object_id, form_url, extra_context=extra_context)
 
     def get_changelist(self, request, **kwargs):
         return OrderChangeList
@@ -495,6 +525,30 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
         return queryset.filter(condition), False
 
     def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ContactReveal)
+class ContactRevealAdmin(admin.ModelAdmin):
+    """O5: who was shown which buyer's full phone, when. Read-only for everyone."""
+
+    list_display = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    list_filter = ["channel", ("revealed_at", admin.DateFieldListFilter)]
+    list_select_related = ["user", "order"]
+    search_fields = ["=order__order_no", "=user__username"]
+    readonly_fields = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    fields = readonly_fields
+    ordering = ["-revealed_at", "-id"]
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
     def has_delete_permission(self, request, obj=None):

@@ -343,7 +343,18 @@ class ViolationAdmin(ReadOnlyAdmin):
 @admin.register(DepositEntry)
 class DepositEntryAdmin(ReadOnlyAdmin):
     change_list_template = "admin/penalties/depositentry/change_list.html"
-    list_display = ["id", "shop", "kind", "amount", "balance_after", "created_at", "violation", "by", "reason"]
+    list_display = [
+        "id",
+        "shop",
+        "kind",
+        "amount",
+        "balance_after",
+        "created_at",
+        "business_day",
+        "violation",
+        "by",
+        "reason",
+    ]
     list_filter = ["kind", "shop"]
     search_fields = ["=violation__order__order_no"]
     list_select_related = ["shop", "violation", "by"]

@@ -70,7 +70,7 @@ class BackgroundExportMixin(ExportMixin):
                 user=request.user,
                 kind=kind,
                 fmt=fmt,
-                filters={"admin_query": query},
+                filters=services.admin_filters_at_rest(kind=kind, query=query),
                 selection=selection,
                 now=timezone.now(),
                 source=Export.Source.ADMIN,
