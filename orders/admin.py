@@ -12,7 +12,6 @@ product names, a trigram index on PostgreSQL). A product search counts up to
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
@@ -30,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 
 from config.admin_actions import run_per_row
 
-from . import privacy, selectors, services
+from . import overdue, privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
@@ -231,7 +230,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
+            return queryset.filter(overdue.overdue_q(timezone.now()))  # P1: the one definition
         return queryset
 
 
@@ -244,10 +243,7 @@ class ShipDueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "24h":
-            now = timezone.now()
-            return queryset.filter(
-                status=Order.Status.AWAITING_SHIPMENT, ship_by__gte=now, ship_by__lt=now + timedelta(hours=24)
-            )
+            return queryset.filter(overdue.due_within_q(timezone.now(), 24))  # the API's board, same rule
         return queryset
 
 

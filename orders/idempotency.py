@@ -12,7 +12,9 @@ transaction together with the row that reserves the key; a successful (2xx)
 answer is stored and a retry with the same key gets it back (header
 ``Idempotent-Replayed: true``) without acting again. A concurrent retry waits
 on the key's unique index until the first commits, then replays. Errors are
-not stored (the transaction rolls back), so a corrected retry acts. The same
+not stored (the transaction rolls back), so a corrected retry acts; a refusal
+that keeps its effect (``DomainError.keeps_effect``, a deadline enforced at the
+act) is not stored either, but its effect commits. The same
 key with a different body answers 409 ``idempotency_key_reused``.
 Keys are kept ``IDEMPOTENCY_KEY_TTL_HOURS`` (default 24 h; ``purge_expired``).
 """
@@ -74,14 +76,24 @@ def idempotent(view_method):
                 response = Response(record.response_body, status=record.status_code)
                 response["Idempotent-Replayed"] = "true"
                 return response
-            response = view_method(self, request, *args, **kwargs)
-            if 200 <= response.status_code < 300:
-                record.status_code = response.status_code
-                record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
-                record.save(update_fields=["status_code", "response_body"])
-            else:
+            try:
+                response = view_method(self, request, *args, **kwargs)
+            except DomainError as refusal:
+                if not refusal.keeps_effect:
+                    raise
+                # Not stored, like every error; the effect of the refusal
+                # (e.g. a ticket timed out at its deadline) commits.
                 record.delete()
-            return response
+                kept = refusal
+            else:
+                if 200 <= response.status_code < 300:
+                    record.status_code = response.status_code
+                    record.response_body = json.loads(JSONRenderer().render(response.data) or b"null")
+                    record.save(update_fields=["status_code", "response_body"])
+                else:
+                    record.delete()
+                return response
+        raise kept
 
     return wrapper
 
