@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import Signal
 
 from .models import CancellationRequest, Order
@@ -75,6 +75,38 @@ OVERDUE_SQL = (
     f" AND NOT EXISTS (SELECT 1 FROM {CancellationRequest._meta.db_table} hold"
     f" WHERE hold.order_id = o.id AND hold.status = '{CancellationRequest.Status.PENDING_REVIEW}')"
 )
+
+
+def with_hold(queryset: QuerySet[Order]) -> QuerySet[Order]:
+    """Annotate ``ship_held_since``: when the pending cancellation (if any)
+    was asked, so a page of orders shows its frozen countdown in one query."""
+    pending = CancellationRequest.objects.filter(
+        order_id=OuterRef("pk"), status=CancellationRequest.Status.PENDING_REVIEW
+    ).values("requested_at")[:1]
+    return queryset.annotate(ship_held_since=Subquery(pending))
+
+
+def held_since(order: Order) -> datetime | None:
+    """When the platform's hold on ``order`` began (None if not held): the
+    ``with_hold`` annotation when present, else one query."""
+    if hasattr(order, "ship_held_since"):
+        return order.ship_held_since
+    return (
+        CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING_REVIEW)
+        .values_list("requested_at", flat=True)
+        .first()
+    )
+
+
+def remaining_ship_seconds(order: Order, now: datetime) -> int | None:
+    """Seconds left before ``ship_by`` on the clock that P1 judges by:
+    frozen while held (the time left when the hold began), negative when
+    late; None unless awaiting shipment."""
+    if order.status != S.AWAITING_SHIPMENT or order.ship_by is None:
+        return None
+    since = held_since(order)
+    clock = min(now, since) if since is not None else now
+    return int((order.ship_by - clock).total_seconds())
 
 
 def is_held(order: Order) -> bool:

@@ -133,6 +133,12 @@ def test_p1_clock_stops_while_the_cancellation_waits_and_resumes_on_rejection(ap
     assert r.status_code == 201, r.content
     cancellation_id = r.json()["id"]
 
+    # the countdown the merchant sees is frozen at what was left (47 h), in the list and the page
+    with at(asked + timedelta(days=3)):
+        listed = api(merchant).get("/api/v1/orders/").json()["results"]
+        page = api(merchant).get(f"/api/v1/orders/{order.order_no}/").json()
+    assert [o["remaining_ship_seconds"] for o in listed] == [47 * 3600] == [page["remaining_ship_seconds"]]
+
     moment = original - HOUR
     while moment < asked + timedelta(days=5):
         judge(moment)
