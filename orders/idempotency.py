@@ -28,6 +28,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -62,20 +63,27 @@ def idempotent(view_method):
         fingerprint = _fingerprint(request)
         ident = {"user": request.user, "key": key, "method": request.method, "path": request.path[:255]}
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(**ident, fingerprint=fingerprint, status_code=0)
-            except IntegrityError:
-                record = IdempotencyKey.objects.get(**ident)
-                if record.fingerprint != fingerprint:
-                    raise DomainError(
-                        "idempotency_key_reused",
-                        _("This Idempotency-Key was used with a different request body."),
-                        status=409,
-                    )
-                response = Response(record.response_body, status=record.status_code)
-                response["Idempotent-Replayed"] = "true"
-                return response
+            for attempt in (1, 2):
+                try:
+                    with transaction.atomic():
+                        record = IdempotencyKey.objects.create(**ident, fingerprint=fingerprint, status_code=0)
+                    break
+                except IntegrityError:
+                    record = IdempotencyKey.objects.get(**ident)
+                    if attempt == 1 and _expired(record):
+                        # Kept TTL hours at the moment of the retry, not until
+                        # the purge job next runs: an older key is a new request.
+                        IdempotencyKey.objects.filter(pk=record.pk).delete()
+                        continue
+                    if record.fingerprint != fingerprint:
+                        raise DomainError(
+                            "idempotency_key_reused",
+                            _("This Idempotency-Key was used with a different request body."),
+                            status=409,
+                        )
+                    response = Response(record.response_body, status=record.status_code)
+                    response["Idempotent-Replayed"] = "true"
+                    return response
             try:
                 response = view_method(self, request, *args, **kwargs)
             except DomainError as refusal:
@@ -98,7 +106,15 @@ def idempotent(view_method):
     return wrapper
 
 
+def _ttl() -> timedelta:
+    return timedelta(hours=getattr(settings, "IDEMPOTENCY_KEY_TTL_HOURS", 24))
+
+
+def _expired(record: IdempotencyKey) -> bool:
+    """Past its TTL (the purge's own boundary: older than TTL hours)."""
+    return record.created_at < timezone.now() - _ttl()
+
+
 def purge_expired(*, now: datetime) -> int:
-    hours = getattr(settings, "IDEMPOTENCY_KEY_TTL_HOURS", 24)
-    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - timedelta(hours=hours)).delete()
+    deleted, _ = IdempotencyKey.objects.filter(created_at__lt=now - _ttl()).delete()
     return deleted
