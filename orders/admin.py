@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
@@ -43,7 +42,7 @@ from config.labels import (
     time_left,
 )
 
-from . import privacy, selectors, services
+from . import overdue, privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
@@ -249,7 +248,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
+            return queryset.filter(overdue.overdue_q(timezone.now()))  # P1: the one definition
         return queryset
 
 
@@ -262,10 +261,7 @@ class ShipDueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "24h":
-            now = timezone.now()
-            return queryset.filter(
-                status=Order.Status.AWAITING_SHIPMENT, ship_by__gte=now, ship_by__lt=now + timedelta(hours=24)
-            )
+            return queryset.filter(overdue.due_within_q(timezone.now(), 24))  # the API's board, same rule
         return queryset
 
 
