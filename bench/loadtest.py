@@ -75,10 +75,11 @@ def start_server(url: str, port: int, secrets: dict) -> subprocess.Popen:
         "CONN_MAX_AGE": "60",
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    cmd = [str(gunicorn), "config.wsgi:application", "--workers", "2", "--threads", "4"]
-    # Keep-alive longer than a merchant's pause, as behind a proxy: otherwise
-    # the server drops idle connections and a client's next request races it.
-    cmd += ["--bind", f"{HOST}:{port}", "--timeout", "60", "--keep-alive", "75", "--log-level", "warning"]
+    # Issue 18: the production config (config/gunicorn.py: worker class and
+    # counts; GUNICORN_WORKERS / GUNICORN_WORKER_CLASS / GUNICORN_THREADS
+    # override it for a comparison). Its keep-alive is longer than a merchant's
+    # pause, as behind a proxy.
+    cmd = [str(gunicorn), "-c", "config/gunicorn.py", "--bind", f"{HOST}:{port}", "--log-level", "warning"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -137,7 +138,7 @@ def main() -> int:
     if not url.startswith(("postgres://", "postgresql://")):
         print("make loadtest needs PostgreSQL (DATABASE_URL); SQLite is refused.", file=sys.stderr)
         return 2
-    ensure_dataset(url, 1_000_000)
+    ensure_dataset(url, int(os.environ.get("LOADTEST_ORDERS", "1000000")))
     merchants, secrets = prepare(url)
     port = _free_port()
     server = start_server(url, port, secrets)
@@ -145,7 +146,9 @@ def main() -> int:
     lock = threading.Lock()
     try:
         print(
-            f"{len(merchants)} merchants for {SECONDS:.0f} s against gunicorn (2 workers) on {HOST}:{port}, think {THINK} s"
+            f"{len(merchants)} merchants for {SECONDS:.0f} s against gunicorn (config/gunicorn.py"
+            f" {os.environ.get('GUNICORN_WORKER_CLASS', '')} {os.environ.get('GUNICORN_WORKERS', '')}"
+            f"x{os.environ.get('GUNICORN_THREADS', '')}) on {HOST}:{port}, think {THINK} s"
         )
         stop_at = time.monotonic() + SECONDS
         threads = [

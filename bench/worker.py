@@ -67,14 +67,18 @@ def database_url(settings_dict: dict) -> str:
 
 
 @contextmanager
-def celery_worker(*, log: Path, env: dict | None = None, ready_timeout: float = 90) -> Iterator[Worker]:
+def celery_worker(
+    *, log: Path, env: dict | None = None, ready_timeout: float = 90, queues: str | None = None, name: str = "bench"
+) -> Iterator[Worker]:
     """Start ``celery -A config worker`` (solo pool) with ``env`` over this
-    process's environment; wait until it is ready; stop it afterwards."""
+    process's environment; wait until it is ready; stop it afterwards.
+    ``queues`` (``"critical"``, ``"default,bulk"``): only those, else every queue."""
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = open(log, "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "info", "--without-gossip",
-         "--without-mingle", "--without-heartbeat", "-n", f"bench-{os.getpid()}@%h"],
+         "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h",
+         *(["-Q", queues] if queues else [])],
         cwd=ROOT,
         env={**os.environ, "CELERY_TASK_ALWAYS_EAGER": "0", **(env or {})},
         stdout=handle,

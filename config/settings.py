@@ -17,6 +17,7 @@ import dj_database_url
 from celery.schedules import crontab  # noqa: F401  (used by beat entries)
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from kombu import Exchange, Queue
 
 from config.limits import code_schema, id_schema
 
@@ -68,6 +69,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # django-unfold: the admin theme (README "Admin theme"); before the admin
+    # so its templates win.
+    "unfold.apps.BasicAppConfig",  # not its default: that one replaces admin.site
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     # The admin with the workbench home page (config/admin_site.py).
     "config.apps.BackofficeAdminConfig",
     "django.contrib.auth",
@@ -83,10 +89,12 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "django_celery_beat",
+    "django_guid",  # issue 18: request id in logs, carried into enqueued tasks
     "axes",
     "django_otp",  # K1 (the SMS code device's base), K2 (staff TOTP + recovery codes)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "pgtrigger",  # P8: the deposit ledger's append-only trigger (PostgreSQL)
     "config",  # compile_catalogue command, templates
     "orders",
     "tickets",
@@ -94,7 +102,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "orders.redaction.RequestLogMiddleware",  # O5: the access log, query strings redacted
+    "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
     "django.middleware.security.SecurityMiddleware",
+    # Issue 18: static files (admin, theme, API docs) from the web process, hashed and compressed.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django_guid.middleware.guid_middleware",  # issue 18: a request id in every log line and task
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -200,7 +213,33 @@ USE_TZ = True
 
 # --- Static / media -----------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Issue 18: WhiteNoise serves ``collectstatic``'s output (``make prod``) with
+# hashed names (cached forever) and gzip/brotli copies; development keeps
+# Django's plain storage so no collectstatic is needed for ``make run`` or tests.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if not DEBUG
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+
+# django-unfold, the admin theme (config/admin_site.py). The site link goes to
+# the workbench (there is no public site: "View site" was a 404).
+UNFOLD = {
+    "SITE_TITLE": _("Shop back office"),
+    "SITE_HEADER": _("Shop back office"),
+    "SITE_URL": "/admin/",
+    "SITE_SYMBOL": "storefront",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": False,
+    "BORDER_RADIUS": "6px",
+    "SIDEBAR": {"show_search": True, "show_all_applications": True},
+}
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
@@ -321,6 +360,35 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Issue 18: the worker logs through LOGGING below (JSON lines with the request id).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Issue 18 point 3: beat-critical jobs on ``critical``, bulk work (exports,
+# imports, webhook deliveries) on ``bulk``, the rest on ``default``. A worker
+# started without ``-Q`` consumes all three (``make run``); production runs
+# separate workers per queue (README, "PostgreSQL + Redis (production)").
+CELERY_QUEUE_NAMES = ("critical", "default", "bulk")
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name, Exchange(name, type="direct"), routing_key=name) for name in CELERY_QUEUE_NAMES]
+CELERY_CRITICAL_TASKS = (
+    "penalties.judge_overdue_shipments",
+    "penalties.run_deductions",
+    "penalties.auto_close_orders",
+    "orders.auto_close",
+    "tickets.time_out_tickets",
+    "orders.process_refund",
+    "orders.process_refunds",
+)
+CELERY_TASK_ROUTES = {
+    **{name: {"queue": "critical"} for name in CELERY_CRITICAL_TASKS},
+    # The export sweepers are quick bookkeeping: kept off the bulk queue they watch.
+    "orders.requeue_stale_exports": {"queue": "default"},
+    "orders.expire_exports": {"queue": "default"},
+    "orders.run_export": {"queue": "bulk"},
+    "*.run_export*": {"queue": "bulk"},
+    "*import*": {"queue": "bulk"},
+    "*webhook*": {"queue": "bulk"},
+}
 
 # Schedules live here, in code; django-celery-beat shows them in the admin.
 # Every entry must name a registered task (tests/test_beat_schedule.py).
@@ -470,11 +538,59 @@ PLATFORM = {
     "VERIFY_GRANT_MINUTES": 10,  # K1: a verification lasts 10 minutes for that login
 }
 
+# --- Observability (issue 18 point 2: config/observability.py) -------------------
+# /metrics answers a ``Authorization: Bearer $METRICS_TOKEN`` request, or one
+# from an address in METRICS_ALLOWED_IPS (addresses or networks).
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", "127.0.0.1/32,::1/128")
+# django-guid: every request gets an id (or keeps a valid incoming X-Request-ID),
+# answered in X-Request-ID, written on each log line and sent with each task it
+# enqueues, so the worker's lines for that task carry it too.
+from django_guid.integrations import CeleryIntegration  # noqa: E402
+
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "VALIDATE_GUID": True,
+    "RETURN_HEADER": True,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True, log_parent=False)],
+}
+# JSON lines in production (LOG_FORMAT=json, the default when DEBUG is off);
+# phones, e-mail addresses, tokens and secret fields are redacted in both formats.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "plain" if DEBUG else "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {
+        "request_id": {"()": "django_guid.log_filters.CorrelationId"},
+        "redact": {"()": "config.observability.RedactPII"},
+        # O5: no buyer phone in any log line (orders/redaction.py).
+        "redact_pii": {"()": "orders.redaction.RedactPII"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(correlation_id)s %(message)s",
+            "rename_fields": {
+                "asctime": "time",
+                "levelname": "level",
+                "name": "logger",
+                "correlation_id": "request_id",
+            },
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "redact", "redact_pii"],
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django_guid": {"level": "WARNING"},
+        # runserver's request lines go through the redacting handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }

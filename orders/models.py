@@ -483,6 +483,39 @@ class IdempotencyKey(models.Model):
         return f"{self.method} {self.path} {self.key}"
 
 
+class ContactReveal(models.Model):
+    """O5: one row each time a person is shown a buyer's full phone: who, when,
+    which order (the API and the admin, one row per order shown) or which
+    export file (one row per download, with the number of phones it holds).
+    Written only by ``orders.privacy.record_reveal``; read-only in the admin."""
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        ADMIN = "admin", _("Admin")
+        EXPORT = "export", _("Export file")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("shown to")
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
+    export = models.ForeignKey(
+        "orders.Export", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("export")
+    )
+    rows = models.PositiveIntegerField(_("phones shown"), default=1)
+    channel = models.CharField(_("where"), max_length=8, choices=Channel.choices)
+    revealed_at = models.DateTimeField(_("shown at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("buyer phone shown")
+        verbose_name_plural = _("buyer phones shown")
+        ordering = ["-revealed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel} {self.order_id or self.export_id} {self.revealed_at:%Y-%m-%d %H:%M}"
+
+
 class AlternativeRouteRefund(Refund):
     """The reviewers' queue of refunds whose original route failed (F1)."""
 

@@ -119,6 +119,7 @@ class DepositEntrySerializer(serializers.ModelSerializer):
             "amount",
             "balance_after",
             "created_at",
+            "business_day",
             "violation",
             "order_no",
             "reason",

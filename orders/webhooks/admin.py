@@ -7,13 +7,14 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from unfold.admin import ModelAdmin
 
 from . import services
 from .models import WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(WebhookEndpoint)
-class WebhookEndpointAdmin(admin.ModelAdmin):
+class WebhookEndpointAdmin(ModelAdmin):
     list_display = ["id", "shop", "url", "active", "paused_at", "dead_streak", "created_at"]
     list_filter = ["active"]
     list_select_related = ["shop"]
@@ -33,7 +34,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ModelAdmin):
     list_display = ["id", "endpoint", "event_type", "status", "attempts", "last_status_code", "next_attempt_at"]
     list_filter = ["status", "event__type"]
     list_select_related = ["endpoint", "event"]

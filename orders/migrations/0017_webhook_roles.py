@@ -20,6 +20,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0015_webhooks"), ("auth", "0012_alter_user_first_name_max_length")]
+    dependencies = [("orders", "0016_webhooks"), ("auth", "0012_alter_user_first_name_max_length")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
