@@ -437,6 +437,13 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # W1: the outbox sweeper delivers what a lost message or a killed process
+    # left behind, and the retries that are due (backoff).
+    "orders-webhooks-sweep": {
+        "task": "orders.webhooks_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "orders-purge-idempotency-keys": {
         "task": "orders.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour=4),
@@ -497,6 +504,17 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
 # W2: a "changed since T" list stops this many seconds before now, so a change
 # whose transaction is still committing cannot land behind a client's cursor.
 SYNC_SETTLE_SECONDS = int(os.environ.get("SYNC_SETTLE_SECONDS", "5"))
+
+# W1: event push. Targets must be public addresses (checked at registration
+# and again, resolved, at every delivery) unless private targets are allowed.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = 3.0
+WEBHOOK_READ_TIMEOUT_SECONDS = 5.0
+WEBHOOK_RETRY_HOURS = 24  # then the delivery is dead and the merchant notified
+WEBHOOK_RETRY_BASE_SECONDS = 30  # first retry, doubling
+WEBHOOK_RETRY_MAX_SECONDS = 3600  # longest wait between two attempts
+WEBHOOK_ATTEMPT_LEASE_SECONDS = 60  # a claimed attempt not finished by then is retried
+WEBHOOK_PAUSE_AFTER_DEAD = 5  # dead deliveries in a row that pause the endpoint
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
