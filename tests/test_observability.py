@@ -60,6 +60,7 @@ def test_i18_readyz_checks_database_cache_and_broker(client):
 @pytest.mark.django_db
 def test_i18_readyz_is_503_naming_the_broker_when_it_is_unreachable(client, monkeypatch):
     # nothing listens on this port (the test port range of this project)
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9449/0")  # Celery reads the variable first
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9449/0")
     response = client.get("/readyz")
     assert response.status_code == 503
