@@ -82,8 +82,10 @@ format: venv
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# make bench: 1M vs 100k into var/bench.json; make bench BENCH_ORDERS=10000000: 10M vs 1M into var/bench-10m.json.
+BENCH_ORDERS ?= 1000000
 bench: venv
-	$(BIN)/python -m bench.run
+	BENCH_ORDERS=$(BENCH_ORDERS) $(BIN)/python -m bench.run
 
 loadtest: venv catalogue
 	$(BIN)/python -m bench.loadtest

@@ -1,20 +1,23 @@
-"""The admin site: Django's, with the workbench panels on its home page and
-the staff second factor (K2, ``config.otp``)."""
+"""The admin site: django-unfold's (the theme, README "Admin theme"), with the
+workbench panels on its home page and the staff second factor (K2,
+``config.otp``)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unfold.sites import UnfoldAdminSite
 
 from .otp import StaffTwoFactorSiteMixin
 from .workbench import ERROR_TEXT, collect_panels
 
 
-class BackofficeAdminSite(StaffTwoFactorSiteMixin, admin.AdminSite):
+class BackofficeAdminSite(StaffTwoFactorSiteMixin, UnfoldAdminSite):
     site_header = _("Shop back office")
     site_title = _("Shop back office")
     index_title = _("Workbench")
+    # No public site: the header link goes back to the workbench.
+    site_url = "/admin/"
 
     def index(self, request, extra_context=None):
         context = {

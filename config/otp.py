@@ -29,7 +29,8 @@ class StaffTwoFactorSiteMixin:
     """Admin site mixin: with ``STAFF_2FA_REQUIRED``, only OTP-verified staff
     may use the site, and the login form asks for the code."""
 
-    otp_login_template = "otp/admin111/login.html"
+    otp_login_template = "otp/login.html"  # unfold's login page with the code field
+    _plain_login_form = None  # the theme's own form (set by UnfoldAdminSite)
 
     def has_permission(self, request) -> bool:
         allowed = super().has_permission(request)
@@ -44,7 +45,11 @@ class StaffTwoFactorSiteMixin:
             from django_otp.admin import OTPAdminAuthenticationForm
 
             return OTPAdminAuthenticationForm
-        return None  # Django's AdminAuthenticationForm
+        return self._plain_login_form  # None: Django's AdminAuthenticationForm
+
+    @login_form.setter
+    def login_form(self, form_class):
+        self._plain_login_form = form_class
 
     @property
     def login_template(self):

@@ -69,6 +69,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DE
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # django-unfold: the admin theme (README "Admin theme"); before the admin
+    # so its templates win.
+    "unfold.apps.BasicAppConfig",  # not its default: that one replaces admin.site
+    "unfold.contrib.filters",
+    "unfold.contrib.import_export",
     # The admin with the workbench home page (config/admin_site.py).
     "config.apps.BackofficeAdminConfig",
     "django.contrib.auth",
@@ -89,6 +94,7 @@ INSTALLED_APPS = [
     "django_otp",  # K1 (the SMS code device's base), K2 (staff TOTP + recovery codes)
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "pgtrigger",  # P8: the deposit ledger's append-only trigger (PostgreSQL)
     "config",  # compile_catalogue command, templates
     "orders",
     "tickets",
@@ -96,6 +102,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "orders.redaction.RequestLogMiddleware",  # O5: the access log, query strings redacted
     "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
     "config.db_routing.ReadYourWritesMiddleware",  # issue 18: replica reads, read-your-writes
     "django.middleware.security.SecurityMiddleware",
@@ -232,6 +239,20 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+}
+
+# django-unfold, the admin theme (config/admin_site.py). The site link goes to
+# the workbench (there is no public site: "View site" was a 404).
+UNFOLD = {
+    "SITE_TITLE": _("Shop back office"),
+    "SITE_HEADER": _("Shop back office"),
+    "SITE_URL": "/admin/",
+    "SITE_SYMBOL": "storefront",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_LANGUAGES": False,
+    "BORDER_RADIUS": "6px",
+    "SIDEBAR": {"show_search": True, "show_all_applications": True},
 }
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
@@ -473,6 +494,10 @@ JOB_TEST_HANG_FILE = os.environ.get("JOB_TEST_HANG_FILE", "")
 # K1: the SMS provider (config/sms.py). The default writes the code to the log.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
 
+# W2: a "changed since T" list stops this many seconds before now, so a change
+# whose transaction is still committing cannot land behind a client's cursor.
+SYNC_SETTLE_SECONDS = int(os.environ.get("SYNC_SETTLE_SECONDS", "5"))
+
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
     "SHIP_HOURS": 48,  # O3
@@ -534,6 +559,8 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId"},
         "redact": {"()": "config.observability.RedactPII"},
+        # O5: no buyer phone in any log line (orders/redaction.py).
+        "redact_pii": {"()": "orders.redaction.RedactPII"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
@@ -552,12 +579,14 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
-            "filters": ["request_id", "redact"],
+            "filters": ["request_id", "redact", "redact_pii"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "django_guid": {"level": "WARNING"},
+        # runserver's request lines go through the redacting handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }

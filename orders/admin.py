@@ -12,6 +12,7 @@ product names, a trigram index on PostgreSQL). A product search counts up to
 from __future__ import annotations
 
 import re
+from contextvars import ContextVar
 from datetime import timedelta
 
 from django import forms
@@ -27,6 +28,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_actions import run_per_row
 
@@ -36,6 +38,7 @@ from .models import (
     AfterSale,
     AlternativeRouteRefund,
     CancellationRequest,
+    ContactReveal,
     Notification,
     Order,
     OrderEvent,
@@ -47,7 +50,6 @@ from .models import (
 )
 
 ORDER_NO_RE = re.compile(r"^\d{15,32}$")  # 19 digits in practice; never phone-shaped
-PHONE_SEARCH_RE = re.compile(r"^\+?\d{6,14}$")
 
 
 def search_route(term: str) -> tuple[str, Q]:
@@ -56,11 +58,15 @@ def search_route(term: str) -> tuple[str, Q]:
     compact = privacy.normalize_phone(term)
     if ORDER_NO_RE.match(term):
         return "order_no", Q(order_no=term)
-    if PHONE_SEARCH_RE.match(compact):
+    if privacy.looks_like_phone(compact):
         return "phone", Q(buyer_phone_hash=privacy.phone_hash(compact))
     # Intake may send alphanumeric order numbers: an exact hit on the unique
     # index, or a product-name substring (trigram GIN on UPPER(product_names)).
     return "product", Q(order_no=term) | Q(product_names__icontains=term)
+
+
+# O5: the orders whose full phone the page being rendered shows (OrderAdmin._audited).
+_PHONES_SHOWN: ContextVar[list | None] = ContextVar("orders_admin_phones_shown", default=None)
 
 
 class EstimatedCountPaginator(Paginator):
@@ -254,7 +260,7 @@ class ShipDueFilter(admin.SimpleListFilter):
 # --- read-only inlines ---------------------------------------------------------------
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -311,7 +317,7 @@ class AfterSaleInline(ReadOnlyInline):
 
 
 @admin.register(Order)
-class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
+class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     export_kind = "orders"  # X1–X3: background export of the filtered list
     # The same table as Django's, its rows built by columns compiled once per
     # page (orders/admin_list.py): most of the list's server time was per-cell
@@ -427,7 +433,32 @@ class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("buyer phone"))
     def buyer_phone_full(self, obj: Order) -> str:
+        shown = _PHONES_SHOWN.get()
+        if shown is not None:
+            shown.append(obj)
         return privacy.decrypt_phone(obj.buyer_phone_encrypted)
+
+    # O5: every order whose full phone a page showed is audited (one row per
+    # order, written once the page is rendered).
+    def _audited(self, view, request, *args, **kwargs):
+        if not privacy.can_view_contact(request.user):
+            return view(request, *args, **kwargs)
+        shown: list[Order] = []
+        token = _PHONES_SHOWN.set(shown)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()
+        finally:
+            _PHONES_SHOWN.reset(token)
+        privacy.record_reveals(user=request.user, orders=shown, channel="admin")
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        return self._audited(super().changelist_view, request, extra_context=extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        return self._audited(super().change_view, request, object_id, form_url, extra_context=extra_context)
 
     def get_changelist(self, request, **kwargs):
         return OrderChangeList
@@ -463,6 +494,30 @@ class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
         return False
 
 
+@admin.register(ContactReveal)
+class ContactRevealAdmin(admin.ModelAdmin):
+    """O5: who was shown which buyer's full phone, when. Read-only for everyone."""
+
+    list_display = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    list_filter = ["channel", ("revealed_at", admin.DateFieldListFilter)]
+    list_select_related = ["user", "order"]
+    search_fields = ["=order__order_no", "=user__username"]
+    readonly_fields = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    fields = readonly_fields
+    ordering = ["-revealed_at", "-id"]
+    list_per_page = 100
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 # --- cancellation review queue (C3) --------------------------------------------------------
 
 
@@ -489,7 +544,7 @@ def _confirm(modeladmin, request, queryset, *, action, title, intro, button, for
 
 
 @admin.register(CancellationRequest)
-class CancellationRequestAdmin(admin.ModelAdmin):
+class CancellationRequestAdmin(ModelAdmin):
     list_display = ["order", "shop", "reason", "detail", "status", "requested_by", "requested_at", "decided_at"]
     list_filter = ["status", "reason"]
     list_select_related = ["order", "shop", "requested_by"]
@@ -569,7 +624,7 @@ class CancellationRequestAdmin(admin.ModelAdmin):
 # --- refunds (F1) ---------------------------------------------------------------------------
 
 
-class RefundAdminBase(admin.ModelAdmin):
+class RefundAdminBase(ModelAdmin):
     list_display = ["cause", "order", "shop", "amount", "route", "status", "attempts", "last_error", "created_at"]
     list_select_related = ["order", "shop"]
     search_fields = ["=cause", "=order__order_no"]
@@ -648,14 +703,14 @@ class AlternativeRouteRefundAdmin(RefundAdminBase):
 # --- shops, products, after-sales, notifications ------------------------------------------------
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     model = ShopMembership
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Shop)
-class ShopAdmin(admin.ModelAdmin):
+class ShopAdmin(ModelAdmin):
     list_display = ["name", "status", "deposit_balance", "rating_score", "ship_hours", "daily_cancel_cap"]
     list_filter = ["status"]
     search_fields = ["name"]
@@ -666,7 +721,7 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ["name", "sku", "shop", "price", "stock", "status"]
     list_filter = ["status"]
     list_select_related = ["shop"]
@@ -678,7 +733,7 @@ class ProductAdmin(admin.ModelAdmin):
 
 
 @admin.register(AfterSale)
-class AfterSaleAdmin(admin.ModelAdmin):
+class AfterSaleAdmin(ModelAdmin):
     list_display = ["order", "shop", "type", "reason", "amount", "status", "created_at", "decided_at"]
     list_filter = ["status", "type", "reason"]
     list_select_related = ["order", "shop"]
@@ -707,7 +762,7 @@ class AfterSaleAdmin(admin.ModelAdmin):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ModelAdmin):
     list_display = ["title", "shop", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     list_select_related = ["shop"]

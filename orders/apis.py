@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import CursorPagination, IsIntake, IsMerchant, IsReviewer
+from config.sync import SyncListMixin
 
 from . import selectors, services
 from .errors import OrderError
@@ -83,7 +84,7 @@ class ProductListApi(generics.ListAPIView):
 
 
 @extend_schema(responses={200: OrderListSerializer(many=True), 400: E400})
-class OrderListApi(generics.ListAPIView):
+class OrderListApi(SyncListMixin, generics.ListAPIView):
     """O2: my shops' orders, newest first, with every search filter."""
 
     serializer_class = OrderListSerializer
@@ -162,7 +163,7 @@ class OrderCancelApi(APIView):
         return Response(CancellationSerializer(request_).data, status=status.HTTP_201_CREATED)
 
 
-class AfterSaleListApi(generics.ListAPIView):
+class AfterSaleListApi(SyncListMixin, generics.ListAPIView):
     """A1: my shops' after-sale requests."""
 
     serializer_class = AfterSaleSerializer

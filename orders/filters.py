@@ -39,6 +39,8 @@ class OrderFilter(BaseFilterSet):
     overdue = BooleanFilter(method="filter_overdue")
     in_after_sale = BooleanFilter(field_name="in_after_sale")
     logistics_abnormal = BooleanFilter(field_name="logistics_abnormal")
+    # W2: changed since T, oldest change first (config.sync).
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Order
@@ -73,6 +75,8 @@ class AfterSaleFilter(BaseFilterSet):
     order_no = CodeFilter(field_name="order__order_no")
     status = ChoiceFilter(choices=AfterSale.Status.choices)
     type = ChoiceFilter(choices=AfterSale.Type.choices)
+    # W2: changed since T, oldest change first (config.sync).
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = AfterSale

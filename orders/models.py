@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -176,6 +177,8 @@ class Order(models.Model):
             models.Index(
                 fields=["shop", "-placed_at"], name="order_logistics_abnormal", condition=Q(logistics_abnormal=True)
             ),
+            # W2: ``?updated_after=`` walks (updated_at, id) in order.
+            models.Index(fields=["updated_at", "id"], name="order_sync"),
         ]
 
     def __str__(self) -> str:
@@ -398,6 +401,8 @@ class AfterSale(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, default="")
+    # W2: moved by every change; a database default for raw INSERTs.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("after-sale")
@@ -418,6 +423,7 @@ class AfterSale(models.Model):
         indexes = [
             models.Index(fields=["shop", "-created_at"], name="after_sale_shop"),
             models.Index(fields=["reason", "created_at"], name="after_sale_reason"),
+            models.Index(fields=["updated_at", "id"], name="after_sale_sync"),
         ]
 
     def __str__(self) -> str:
@@ -475,6 +481,39 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} {self.key}"
+
+
+class ContactReveal(models.Model):
+    """O5: one row each time a person is shown a buyer's full phone: who, when,
+    which order (the API and the admin, one row per order shown) or which
+    export file (one row per download, with the number of phones it holds).
+    Written only by ``orders.privacy.record_reveal``; read-only in the admin."""
+
+    class Channel(models.TextChoices):
+        API = "api", _("API")
+        ADMIN = "admin", _("Admin")
+        EXPORT = "export", _("Export file")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("shown to")
+    )
+    order = models.ForeignKey(
+        Order, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("order")
+    )
+    export = models.ForeignKey(
+        "orders.Export", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("export")
+    )
+    rows = models.PositiveIntegerField(_("phones shown"), default=1)
+    channel = models.CharField(_("where"), max_length=8, choices=Channel.choices)
+    revealed_at = models.DateTimeField(_("shown at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("buyer phone shown")
+        verbose_name_plural = _("buyer phones shown")
+        ordering = ["-revealed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.channel} {self.order_id or self.export_id} {self.revealed_at:%Y-%m-%d %H:%M}"
 
 
 class AlternativeRouteRefund(Refund):

@@ -87,6 +87,7 @@ class AfterSaleSerializer(serializers.ModelSerializer):
             "created_at",
             "decided_at",
             "decision_note",
+            "updated_at",
         ]
 
 
@@ -123,6 +124,7 @@ class OrderListSerializer(serializers.ModelSerializer):
             "total_amount",
             "refunded_amount",
             "items",
+            "updated_at",
         ]
 
     @extend_schema_field(OpenApiTypes.STR)

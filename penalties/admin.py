@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from config.admin_actions import run_per_row
 from orders.models import Shop
@@ -49,7 +50,7 @@ class TopUpShopForm(TopUpForm):
     field_order = ["shop", "amount", "reason"]
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     list_per_page = 100
     show_full_result_count = False
 
@@ -333,7 +334,18 @@ class ViolationAdmin(ReadOnlyAdmin):
 @admin.register(DepositEntry)
 class DepositEntryAdmin(ReadOnlyAdmin):
     change_list_template = "admin/penalties/depositentry/change_list.html"
-    list_display = ["id", "shop", "kind", "amount", "balance_after", "created_at", "violation", "by", "reason"]
+    list_display = [
+        "id",
+        "shop",
+        "kind",
+        "amount",
+        "balance_after",
+        "created_at",
+        "business_day",
+        "violation",
+        "by",
+        "reason",
+    ]
     list_filter = ["kind", "shop"]
     search_fields = ["=violation__order__order_no"]
     list_select_related = ["shop", "violation", "by"]

@@ -19,6 +19,7 @@ from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from orders.models import OrderEvent
 
@@ -64,7 +65,7 @@ def _url(name: str, *args) -> str | None:
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ModelAdmin):
     list_display = ["id", "order_no", "shop", "reason", "status", "created_at", "review_due", "decided_at"]
     list_filter = ["status", ReviewDueFilter, "reason"]
     search_fields = ["=order__order_no"]

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.api import CursorPagination, IsMerchant, IsReviewer
+from config.sync import SyncListMixin
 
 from . import selectors, services
 from .filters import AppealFilter, DepositEntryFilter, ShopRatingFilter, ViolationFilter
@@ -31,7 +32,7 @@ BAD_FILTER = {400: OpenApiResponse(description="Invalid filter value.")}
 
 
 @extend_schema(responses={200: ViolationSerializer(many=True), **BAD_FILTER})
-class ViolationListApi(generics.ListAPIView):
+class ViolationListApi(SyncListMixin, generics.ListAPIView):
     """P6: my shops' overdue-shipment judgements, each with its charge and
     when the next judgement would fall."""
 
@@ -44,13 +45,14 @@ class ViolationListApi(generics.ListAPIView):
 
 
 @extend_schema(responses={200: DepositEntrySerializer(many=True), **BAD_FILTER})
-class DepositEntryListApi(generics.ListAPIView):
+class DepositEntryListApi(SyncListMixin, generics.ListAPIView):
     """P8: my shops' deposit ledger, each entry with its signed amount and
     the running balance after it."""
 
     serializer_class = DepositEntrySerializer
     permission_classes = [IsMerchant]
     filterset_class = DepositEntryFilter
+    sync_field = "created_at"  # W2: append-only, an entry's change time is its creation
 
     def get_queryset(self):
         return selectors.deposit_entries_for(self.request.user)

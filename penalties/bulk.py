@@ -75,7 +75,7 @@ def seed(ctx: BulkContext) -> None:
                 reason="seed_bulk",
             )
         )
-    for v in charged.order_by("judged_at", "id").values("id", "shop_id", "settled_at"):
+    for v in charged.order_by("judged_at", "id").values("id", "shop_id", "settled_at", "judgement_day"):
         balance[v["shop_id"]] -= FEE
         entries.append(
             DepositEntry(
@@ -85,6 +85,7 @@ def seed(ctx: BulkContext) -> None:
                 violation_id=v["id"],
                 balance_after=balance[v["shop_id"]],
                 created_at=v["settled_at"],
+                business_day=v["judgement_day"] + timedelta(days=1),  # P3: the day after the judgement
             )
         )
     DepositEntry.objects.bulk_create(entries, batch_size=2000)

@@ -10,19 +10,23 @@ class ViolationFilter(BaseFilterSet):
     order_no = CodeFilter(field_name="order__order_no")
     judged_after = DateTimeFilter(field_name="judged_at", lookup_expr="gte")
     judged_before = DateTimeFilter(field_name="judged_at", lookup_expr="lt")
+    # W2: changed since T, oldest change first (config.sync).
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Violation
-        fields = ["shop", "order_no", "judged_after", "judged_before"]
+        fields = ["shop", "order_no", "judged_after", "judged_before", "updated_after"]
 
 
 class DepositEntryFilter(BaseFilterSet):
     shop = IdFilter(field_name="shop_id")
     kind = ChoiceFilter(choices=DepositEntry.Kind.choices)
+    # W2: the ledger is append-only: an entry changes only when it is written.
+    updated_after = DateTimeFilter(field_name="created_at", lookup_expr="gt")
 
     class Meta:
         model = DepositEntry
-        fields = ["shop", "kind"]
+        fields = ["shop", "kind", "updated_after"]
 
 
 class ShopRatingFilter(BaseFilterSet):

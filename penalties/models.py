@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -73,6 +75,9 @@ class Violation(models.Model):
     # merchant's appeal: the judgement no longer counts in R1 or for a P4 ban.
     # A database default, so the judgement's INSERT … SELECT need not name it.
     appeal_granted = models.BooleanField(_("appeal granted"), default=False, db_default=False)
+    # W2: moved by every change (charge, appeal); a database default for the
+    # judgement's INSERT … SELECT, which also sets it explicitly.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("violation")
@@ -92,6 +97,7 @@ class Violation(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-judged_at"], name="violation_shop_judged"),
+            models.Index(fields=["updated_at", "id"], name="violation_sync"),
         ]
 
     def __str__(self) -> str:
@@ -214,7 +220,10 @@ class BatchMark(models.Model):
 
 class DepositEntry(models.Model):
     """P8: the append-only deposit ledger. ``Shop.deposit_balance`` is updated
-    in the same transaction as every entry, so it always equals the sum."""
+    in the same transaction as every entry, so it always equals the sum
+    (``penalties.services.ledger.ledger_mismatches`` checks it). On PostgreSQL
+    a trigger refuses every UPDATE and DELETE of an entry: a wrong entry is
+    answered by a new one (a reversal or an adjustment), never an edit."""
 
     class Kind(models.TextChoices):
         TOP_UP = "top_up", _("Top-up")
@@ -232,6 +241,9 @@ class DepositEntry(models.Model):
     )
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     reason = models.TextField(_("reason"), blank=True, default="")
+    # P3: the business day (Asia/Shanghai) a deduction belongs to, i.e. its
+    # judgement's day + 1, the day whose cap it counts under. Deductions only.
+    business_day = models.DateField(_("business day"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deposit entry")
@@ -251,6 +263,10 @@ class DepositEntry(models.Model):
                 name="deposit_deduction_negative_with_violation",
             ),
             models.CheckConstraint(
+                condition=~Q(kind="deduction") | Q(business_day__isnull=False),
+                name="deposit_deduction_has_business_day",
+            ),
+            models.CheckConstraint(
                 condition=~Q(kind="reversal") | (Q(amount__gt=0) & Q(violation__isnull=False)),
                 name="deposit_reversal_positive_with_violation",
             ),
@@ -264,6 +280,13 @@ class DepositEntry(models.Model):
         ]
         indexes = [
             models.Index(fields=["shop", "-id"], name="deposit_shop"),
+            # W2: the ledger is append-only, so an entry's change time is its
+            # creation time: ``?updated_after=`` walks (created_at, id).
+            models.Index(fields=["created_at", "id"], name="deposit_sync"),
+        ]
+        triggers = [
+            # P8: append-only in the database itself, whoever connects.
+            pgtrigger.Protect(name="deposit_entry_append_only", operation=pgtrigger.Update | pgtrigger.Delete),
         ]
 
     def __str__(self) -> str:

@@ -36,6 +36,7 @@ class ViolationSerializer(serializers.ModelSerializer):
             "next_judgement_at",
             "appeal",
             "appeal_granted",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.DateTimeField(allow_null=True))
@@ -106,10 +107,24 @@ class AppealRejectInput(serializers.Serializer):
 
 class DepositEntrySerializer(serializers.ModelSerializer):
     order_no = serializers.CharField(source="violation.order.order_no", read_only=True, default=None, allow_null=True)
+    # W2: the ledger is append-only, so an entry's change time is its creation time.
+    updated_at = serializers.DateTimeField(source="created_at", read_only=True)
 
     class Meta:
         model = DepositEntry
-        fields = ["id", "shop", "kind", "amount", "balance_after", "created_at", "violation", "order_no", "reason"]
+        fields = [
+            "id",
+            "shop",
+            "kind",
+            "amount",
+            "balance_after",
+            "created_at",
+            "business_day",
+            "violation",
+            "order_no",
+            "reason",
+            "updated_at",
+        ]
 
 
 class ShopRatingSerializer(serializers.ModelSerializer):

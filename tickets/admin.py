@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin, TabularInline
 
 from config.errors import DomainError
 from orders.exports.admin import BackgroundExportMixin
@@ -24,7 +25,7 @@ from .models import ServiceType, Ticket, TicketEvent, TicketReply
 
 
 @admin.register(ServiceType)
-class ServiceTypeAdmin(admin.ModelAdmin):
+class ServiceTypeAdmin(ModelAdmin):
     list_display = ["code", "name", "sla_hours", "allows_agreed_close", "evidence_required", "active"]
     list_editable = ["sla_hours", "allows_agreed_close", "evidence_required", "active"]
     search_fields = ["=code", "name"]
@@ -37,7 +38,7 @@ class ServiceTypeAdmin(admin.ModelAdmin):
         return False  # tickets reference types (PROTECT); retire a type with "active" instead
 
 
-class _ReadOnlyInline(admin.TabularInline):
+class _ReadOnlyInline(TabularInline):
     extra = 0
     can_delete = False
     show_change_link = False
@@ -115,7 +116,7 @@ def _countdown(ticket: Ticket, now) -> str:
 
 
 @admin.register(Ticket)
-class TicketAdmin(BackgroundExportMixin, admin.ModelAdmin):
+class TicketAdmin(BackgroundExportMixin, ModelAdmin):
     export_kind = "tickets"  # X1–X3: background export of the filtered list
     list_display = [
         "ticket_no",

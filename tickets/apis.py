@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 
 from config.api import IsMerchant, IsSupport
 from config.parsers import JSONParser
+from config.sync import SyncListMixin
 from orders.idempotency import idempotent
 from orders.models import Order
 
@@ -76,7 +77,7 @@ def _detail_response(user, ticket_no: str, *, now, code=status.HTTP_200_OK) -> R
 @extend_schema_view(
     get=extend_schema(summary="List tickets (merchant: my shops; support: all)", responses={200: TicketSerializer}),
 )
-class TicketListApi(generics.ListAPIView):
+class TicketListApi(SyncListMixin, generics.ListAPIView):
     """GET: merchants see their shops' tickets; support staff see all.
     POST (support): open a ticket for an order (T1)."""
 

@@ -19,6 +19,8 @@ class TicketFilter(BaseFilterSet):
     outcome = ChoiceFilter(choices=Ticket.Outcome.choices)
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
+    # W2: changed since T, oldest change first (config.sync).
+    updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gt")
 
     class Meta:
         model = Ticket

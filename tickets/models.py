@@ -13,6 +13,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +81,8 @@ class Ticket(models.Model):
     opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    # W2: moved by every change; a database default for raw INSERTs.
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("service ticket")
@@ -104,6 +107,7 @@ class Ticket(models.Model):
             models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
             # T3 timeout job and reminders scan only pending tickets by deadline.
             models.Index(fields=["handle_deadline"], name="ticket_pending_deadline", condition=Q(status="pending")),
+            models.Index(fields=["updated_at", "id"], name="ticket_sync"),
         ]
 
     def __str__(self) -> str:

@@ -66,6 +66,7 @@ class TicketSerializer(serializers.ModelSerializer):
             "last_rejected_at",
             "created_at",
             "closed_at",
+            "updated_at",
         ]
 
     @extend_schema_field(serializers.IntegerField(allow_null=True))

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, ShopMembership
@@ -34,6 +35,9 @@ def ticket_no_generate(now: datetime) -> str:
 
 
 def _event(*, ticket: Ticket, kind: str, by, role: str, now: datetime, from_status="", to_status="", note=""):
+    # W2: every ticket change writes an event; it moves the ticket's change time.
+    ticket.updated_at = timezone.now()
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
     return TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
@@ -273,7 +277,7 @@ def tickets_time_out(*, now: datetime) -> dict:
                 break
             ids = [row[0] for row in due]
             changed = Ticket.objects.filter(pk__in=ids, status=S.PENDING, handle_deadline__lte=now).update(
-                status=S.CLOSED, outcome=O.TIMED_OUT, closed_at=now
+                status=S.CLOSED, outcome=O.TIMED_OUT, closed_at=now, updated_at=timezone.now()
             )
             if changed != len(ids):  # cannot happen under our row locks; be loud if it does
                 logger.warning("tickets_time_out: %d of %d locked tickets changed", changed, len(ids))

@@ -4,7 +4,7 @@
   form, instead of building the file in the request, records a background job
   for the change list as filtered (its query string is the job's filters) under
   the same 50,000-row cap and per-user minute as the API. A ModelAdmin adopts
-  it with one line: ``class OrderAdmin(BackgroundExportMixin, admin.ModelAdmin):
+  it with one line: ``class OrderAdmin(BackgroundExportMixin, ModelAdmin):
   export_kind = "orders"``.
 - :class:`ExportAdmin`: the "exports" page: a reviewer's own export records,
   with progress and a download link.
@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ExportMixin
 from import_export.formats.base_formats import CSV, XLSX
-from import_export.forms import ExportForm
+from unfold.admin import ModelAdmin
+from unfold.contrib.import_export.forms import ExportForm
 
 from ..verification.admin_views import is_verified, verify_view
 from . import services
@@ -69,7 +70,7 @@ class BackgroundExportMixin(ExportMixin):
                 user=request.user,
                 kind=kind,
                 fmt=fmt,
-                filters={"admin_query": query},
+                filters=services.admin_filters_at_rest(kind=kind, query=query),
                 selection=selection,
                 now=timezone.now(),
                 source=Export.Source.ADMIN,
@@ -90,7 +91,7 @@ class BackgroundExportMixin(ExportMixin):
 
 
 @admin.register(Export)
-class ExportAdmin(admin.ModelAdmin):
+class ExportAdmin(ModelAdmin):
     """Exports page: my export records (newest first) and their files."""
 
     list_display = ["id", "kind", "format", "status", "row_count", "rows_written", "created_at", "finished_at", "link"]

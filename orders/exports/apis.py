@@ -14,11 +14,13 @@ from rest_framework.views import APIView
 from config.api import IsMerchant
 from config.errors import DomainError
 
+from .. import privacy
 from ..idempotency import idempotent
 from ..verification.logins import login_key
 from ..verification.services import verification_require
 from . import services
 from .models import Export
+from .registry import get_kind
 from .selectors import exports_of
 from .serializers import ExportCreateSerializer, ExportSerializer
 
@@ -112,4 +114,11 @@ def export_file_response(export: Export) -> FileResponse:
     path = services.export_file_path(export)
     if not path.exists():
         raise Http404
+    kind = get_kind(export.kind)
+    reveals = getattr(kind.resource_class, "reveals_contact", None) if kind else None
+    if reveals is not None and reveals(export.created_by):
+        # O5: the file shows full phones to the person downloading it.
+        privacy.record_reveal(
+            user=export.created_by, channel="export", export=export, rows=export.rows_written or export.row_count
+        )
     return FileResponse(open(path, "rb"), as_attachment=True, filename=export.filename)

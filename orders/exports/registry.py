@@ -25,6 +25,9 @@ class ExportKind:
     ordering: tuple[str, ...] = ("-id",)
     # The filter naming a shop; an unknown or foreign shop is a 400.
     shop_filter: str | None = "shop"
+    # O5: filters whose value is personal (the buyer's phone) → the model field
+    # holding its keyed hash. The job record keeps the hash, never the value.
+    private_filters: dict[str, str] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
 

@@ -14,11 +14,13 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
 from config.db_routing import export_read_alias
 from config.errors import DomainError
 
+from .. import privacy
 from ..policy import rule
 from ..selectors import shop_ids_visible_to
 from .models import Export
@@ -84,10 +86,61 @@ def admin_selection(*, kind: ExportKind, query: str, user) -> QuerySet:
     return model_admin.get_export_queryset(request)
 
 
+# --- O5: filters at rest --------------------------------------------------------
+HASH_SUFFIX = "__hmac"  # ``phone`` → ``phone__hmac``: the keyed hash, never the number
+MASK_SUFFIX = "__masked"  # ``phone__masked``: shown on the exports page
+
+
+def filters_at_rest(*, kind: ExportKind, filters: dict) -> dict:
+    """O5: the filters as the job record keeps them: a private filter's value
+    (the buyer's phone) becomes its keyed hash and its masked form."""
+    stored = {}
+    for key, value in filters.items():
+        if key in kind.private_filters and value not in (None, ""):
+            stored[key + HASH_SUFFIX] = privacy.phone_hash(str(value))
+            stored[key + MASK_SUFFIX] = privacy.mask_phone(str(value))
+        else:
+            stored[key] = value
+    return stored
+
+
+def admin_filters_at_rest(*, kind: ExportKind, query: str) -> dict:
+    """O5: an admin change list's query string as the job keeps it: a search
+    term that is a phone (the admin routes it to the keyed hash) is stored as
+    that hash, the rest of the query as is."""
+    from django.http import QueryDict
+
+    params = QueryDict(query, mutable=True)
+    term = params.get("q", "")
+    stored: dict = {}
+    if kind.private_filters and privacy.looks_like_phone(term):
+        name = next(iter(kind.private_filters))
+        params.pop("q")
+        stored[name + HASH_SUFFIX] = privacy.phone_hash(term)
+        stored[name + MASK_SUFFIX] = privacy.mask_phone(term)
+    return {"admin_query": params.urlencode(), **stored}
+
+
+def _private_lookups(kind: ExportKind, stored: dict) -> tuple[dict, dict]:
+    """Split stored filters into (plain filters, {hash field: hash})."""
+    plain, lookups = {}, {}
+    for key, value in stored.items():
+        name, sep, suffix = key.rpartition("__")
+        if sep and name in kind.private_filters and f"__{suffix}" in (HASH_SUFFIX, MASK_SUFFIX):
+            if f"__{suffix}" == HASH_SUFFIX:
+                lookups[kind.private_filters[name]] = str(value)
+            continue
+        plain[key] = value
+    return plain, lookups
+
+
 def _selection_for(export: Export, kind: ExportKind) -> QuerySet:
+    plain, lookups = _private_lookups(kind, export.filters)
     if export.source == Export.Source.ADMIN:
-        return admin_selection(kind=kind, query=export.filters.get("admin_query", ""), user=export.created_by)
-    return export_selection(kind=kind, filters=export.filters, user=export.created_by)
+        selection = admin_selection(kind=kind, query=plain.get("admin_query", ""), user=export.created_by)
+    else:
+        selection = export_selection(kind=kind, filters=plain, user=export.created_by)
+    return selection.filter(**lookups) if lookups else selection
 
 
 def export_kind_get(name) -> ExportKind:
@@ -115,7 +168,10 @@ def export_request(
     X2: another export by the same user within ``EXPORT_INTERVAL_SECONDS``
     (failed ones do not count) → 429 ``export_rate_limited`` with the seconds
     left. The check and the insert happen under a lock on the user's row, so
-    it holds across processes and under a double click.
+    it holds across processes and under a double click. The minute is read on
+    the database's clock (``Now()``, read with the lock), never a web host's:
+    ``created_at`` is stamped with it and compared with it, so two hosts
+    whose clocks disagree still allow one export a minute.
     """
     if fmt not in Export.Format.values:
         raise _invalid({"format": [_("Choose csv or xlsx.")]})
@@ -131,16 +187,24 @@ def export_request(
         )
     interval = rule("EXPORT_INTERVAL_SECONDS")
     with transaction.atomic():
-        # The user's row is the lock: every export request of this user waits here.
-        get_user_model().objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).first()
+        # The user's row is the lock: every export request of this user waits
+        # here. The database's clock is read with it (one clock for every host).
+        db_now = (
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk=user.pk)
+            .annotate(db_now=Now())
+            .values_list("db_now", flat=True)
+            .first()
+        )
         last = (
-            Export.objects.filter(created_by=user, created_at__gt=now - timedelta(seconds=interval))
+            Export.objects.filter(created_by=user, created_at__gt=db_now - timedelta(seconds=interval))
             .exclude(status=Export.Status.FAILED)
             .order_by("-created_at")
             .first()
         )
         if last is not None:
-            retry_after = max(1, math.ceil(interval - (now - last.created_at).total_seconds()))
+            retry_after = max(1, math.ceil(interval - (db_now - last.created_at).total_seconds()))
             raise ExportError(
                 "export_rate_limited",
                 _("One export per minute: try again in %(seconds)s s.") % {"seconds": retry_after},
@@ -151,10 +215,10 @@ def export_request(
             kind=kind.name,
             format=fmt,
             source=source,
-            filters=filters,
+            filters=filters if source == Export.Source.ADMIN else filters_at_rest(kind=kind, filters=filters),
             created_by=user,
             row_count=count,
-            created_at=now,
+            created_at=db_now,  # X2 counts on the database's clock
             enqueued_at=now,
             enqueue_attempts=1,
         )
@@ -215,11 +279,11 @@ def export_run(*, export_id: int, now: datetime) -> dict:
         elapsed = time.monotonic() - started
         Export.objects.filter(pk=export_id).update(
             status=Export.Status.FAILED,
-            error=str(error)[:2000],
+            error=privacy.redact(str(error))[:2000],
             duration_ms=int(elapsed * 1000),
             finished_at=now + timedelta(seconds=elapsed),
         )
-        return {"export": export_id, "failed": str(error)[:200]}
+        return {"export": export_id, "failed": privacy.redact(str(error))[:200]}
     elapsed = time.monotonic() - started
     Export.objects.filter(pk=export_id).update(
         status=Export.Status.DONE,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils import timezone
+
 from ..models import Actor, Order, OrderEvent
 
 
@@ -35,6 +37,10 @@ def order_event_record(
     data: dict | None = None,
     actor_role: str | None = None,
 ) -> OrderEvent:
+    # W2: a new event is a change of the order as the API shows it (timeline,
+    # refunds, cancellation): it moves the order's change time.
+    order.updated_at = timezone.now()
+    Order.objects.filter(pk=order.pk).update(updated_at=order.updated_at)
     return OrderEvent.objects.create(
         order=order,
         kind=kind,

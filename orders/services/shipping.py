@@ -15,6 +15,7 @@ from ..policy import rule
 from ..transitions import require_status
 from .events import order_event_record
 from .notifications import notifications_bulk_create
+from .placement import CLOCK_SKEW
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -83,16 +84,28 @@ def order_tracking_correct(*, order: Order, carrier: str, tracking_no: str, by, 
 
 @transaction.atomic
 def order_tracking_update(*, order: Order, event_at: datetime, description: str, by=None, now: datetime) -> Order:
-    """Rule O4: a carrier's tracking update; clears ``logistics_abnormal``."""
+    """Rule O4: a carrier's tracking update.
+
+    An event dated in the future (beyond ``CLOCK_SKEW``) is refused
+    (``tracking_in_future``, 400): accepted, it would hold the 72 h clock
+    open forever. An event older than the last one seen (out of order) is
+    recorded but neither moves the clock nor clears ``logistics_abnormal``;
+    nor does an event that is itself older than the abnormal window (the
+    next job run would flag the order again and notify the shop twice).
+    Only a newer, fresh event clears the flag."""
+    if event_at > now + CLOCK_SKEW:
+        raise OrderError("tracking_in_future", _("The tracking event is dated in the future."), status=400)
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status not in (S.SHIPPED, S.COMPLETED):
         raise OrderError("not_shipped", _("The order is not shipped."))
     fields = ["updated_at"]
-    if order.last_tracking_at is None or event_at > order.last_tracking_at:
+    newer = order.last_tracking_at is None or event_at > order.last_tracking_at
+    if newer:
         order.last_tracking_at = event_at
         fields.append("last_tracking_at")
-    was_abnormal = order.logistics_abnormal
-    if was_abnormal:
+    fresh = event_at >= now - timedelta(hours=rule("LOGISTICS_ABNORMAL_HOURS"))
+    cleared = order.logistics_abnormal and newer and fresh
+    if cleared:
         order.logistics_abnormal = False
         fields.append("logistics_abnormal")
     order.save(update_fields=fields)
@@ -102,7 +115,7 @@ def order_tracking_update(*, order: Order, event_at: datetime, description: str,
         by=by,
         now=now,
         note=description,
-        data={"event_at": event_at.isoformat(), "cleared_abnormal": was_abnormal},
+        data={"event_at": event_at.isoformat(), "cleared_abnormal": cleared, "out_of_order": not newer},
     )
     return order
 

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from .models import UserPhone
 from .services import VerificationError, user_phone_clean, user_phone_set
@@ -27,7 +28,7 @@ class UserPhoneForm(forms.ModelForm):
 
 
 @admin.register(UserPhone)
-class UserPhoneAdmin(admin.ModelAdmin):
+class UserPhoneAdmin(ModelAdmin):
     form = UserPhoneForm
     list_display = ["user", "phone_masked", "updated_at"]
     search_fields = ["user__username"]

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from orders.models import Order, OrderItem, Product, Shop
@@ -87,6 +88,8 @@ def appeal_file(
             )
     except IntegrityError:  # a racing twin on a database without the row lock
         raise PenaltyError("appeal_exists", _("This violation has already been appealed.")) from None
+    # W2: the violation shows its appeal.
+    Violation.objects.filter(pk=violation.pk).update(updated_at=timezone.now())
     for upload in images:
         AppealEvidence.objects.create(appeal=appeal, image=upload, size=upload.size, created_at=now)
     order_event_record(
@@ -118,7 +121,7 @@ def appeal_approve(*, appeal: Appeal, by, note: str = "", now: datetime) -> Appe
     violation = Violation.objects.select_for_update().select_related("order").get(pk=appeal.violation_id)
     effects: dict = {"charge_status_before": violation.charge_status}
     violation.appeal_granted = True
-    violation.save(update_fields=["appeal_granted"])
+    violation.save(update_fields=["appeal_granted", "updated_at"])
     if violation.charge_status == Violation.ChargeStatus.CHARGED:
         entry = deposit_reverse(
             violation=violation,
@@ -134,6 +137,7 @@ def appeal_approve(*, appeal: Appeal, by, note: str = "", now: datetime) -> Appe
             charge_status=Violation.ChargeStatus.WAIVED,
             waive_reason=Violation.WaiveReason.APPEAL_GRANTED,
             settled_at=now,
+            updated_at=timezone.now(),
         )
     effects.update(_bans_review(order=violation.order, appeal=appeal, by=by, now=now))
     appeal.status = Appeal.Status.APPROVED
@@ -172,6 +176,8 @@ def appeal_reject(*, appeal: Appeal, by, reason: str, now: datetime) -> Appeal:
     appeal.decided_at = now
     appeal.decision_note = reason
     appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    # W2: the violation shows its appeal's status.
+    Violation.objects.filter(pk=appeal.violation_id).update(updated_at=timezone.now())
     order = Order.objects.only("pk", "order_no").get(pk=appeal.order_id)
     order_event_record(
         order=order,

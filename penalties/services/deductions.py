@@ -5,10 +5,16 @@ still ``pending`` (so a missed night catches up). One plan decides each
 judgement's fate; the preview and the batch run the very same SQL (``PLAN``):
 
 * only judgements 1 and 2 of an order are charged (``MAX_DEDUCTIONS_PER_ORDER``);
-  later ones are waived with reason ``order_limit``;
-* 10.00 each (``DEDUCTION_AMOUNT``), at most 500.00 per shop per judgement
+  judgement 3 is waived with reason ``order_limit``, even when judgement 1
+  or 2 was waived by the cap (a waived judgement is forgiven, not carried over);
+* 10.00 each (``DEDUCTION_AMOUNT``), at most 500.00 per shop per business
   day (``DAILY_DEDUCTION_CAP``), earliest judgements first (judgements of
   that day already charged count first); the rest are waived ``daily_cap``.
+  A deduction's business day is the Asia/Shanghai day after its judgement
+  (``judgement_day + 1``: one business day per judgement day, so the plan
+  counts the cap by ``judgement_day``), whatever night the batch runs: a
+  batch catching up after a missed night charges each missed business day
+  under its own cap. Every ledger entry records its ``business_day``.
 
 Only violations at or above the deduction mark (``BatchMark``: the lowest id
 still unsettled after the last run) are read, through the primary key: ids
@@ -23,7 +29,8 @@ deduction is unique per violation), so a rerun or a second worker charges
 nothing twice. The shops' balances are recomputed from their ledger in the
 same transaction, with the shop rows locked first (pk order), so a top-up or a
 reversal running at the same time waits and the balance equals the sum of the
-entries, always.
+entries, always; the batch checks that (``ledger_assert_balanced``) for the
+shops it charged before it commits.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ from orders.services import notifications_bulk_create
 
 from ..models import BatchMark, DepositEntry, Violation
 from ._sql import advisory_lock, hang_point, is_postgres, p_day, p_dt
+from .ledger import ledger_assert_balanced
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +60,15 @@ T = {
     "order": Order._meta.db_table,
 }
 
+# P3: the business day a deduction belongs to, its judgement's day + 1 (SQL).
+BUSINESS_DAY = {
+    "postgresql": "v.judgement_day + 1",
+    "sqlite": "date(v.judgement_day, '+1 day')",
+}
+
 # The plan: one row per unsettled judgement of a day before %(before)s, with
-# the reason it is waived ('' = charged).
+# the reason it is waived ('' = charged). The cap counts per shop and business
+# day; a business day is one judgement day (+ 1), so it partitions by that.
 PLAN = f"""
 SELECT v.id AS violation_id, v.shop_id AS shop_id, v.judgement_day AS judgement_day,
        CASE WHEN v.judgement_no > %(per_order)s THEN 'order_limit'
@@ -81,18 +96,19 @@ UPDATE {T["violation"]}
    SET charge_status = CASE WHEN p.waive_reason = '' THEN 'charged' ELSE 'waived' END,
        charged_amount = CASE WHEN p.waive_reason = '' THEN %(amount)s ELSE 0 END,
        waive_reason = p.waive_reason,
-       settled_at = %(now)s
+       settled_at = %(now)s,
+       updated_at = %(now)s
   FROM ({PLAN}) p
  WHERE {T["violation"]}.id = p.violation_id AND {T["violation"]}.charge_status = 'pending'
 """
 
 LEDGER = f"""
-INSERT INTO {T["entry"]} (shop_id, kind, amount, balance_after, created_at, violation_id, by_id, reason)
+INSERT INTO {T["entry"]} (shop_id, kind, amount, balance_after, created_at, violation_id, by_id, reason, business_day)
 SELECT v.shop_id, 'deduction', -v.charged_amount,
        s.deposit_balance - SUM(v.charged_amount) OVER (
            PARTITION BY v.shop_id ORDER BY v.judged_at, v.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
        %(now)s, v.id, NULL,
-       %(reason)s || o.order_no || ' #' || v.judgement_no
+       %(reason)s || o.order_no || ' #' || v.judgement_no, {{business_day}}
   FROM {T["violation"]} v
   JOIN {T["shop"]} s ON s.id = v.shop_id
   JOIN {T["order"]} o ON o.id = v.order_id
@@ -185,12 +201,16 @@ def deductions_run(*, now: datetime) -> dict:
         with connection.cursor() as cur:
             cur.execute(SETTLE, params)
             settled = cur.rowcount
-            cur.execute(LEDGER, params)
+            cur.execute(LEDGER.format(business_day=BUSINESS_DAY[connection.vendor]), params)
             entries = cur.rowcount
             hang_point("deductions.after_ledger")
             cur.execute(BALANCE, params)
             cur.execute(NEXT_MARK, params)
             BatchMark.objects.filter(name=MARK).update(position=cur.fetchone()[0])
+        # P8, checked: every shop charged now has the sum of its ledger as balance.
+        ledger_assert_balanced(
+            shop_ids=DepositEntry.objects.filter(kind=DepositEntry.Kind.DEDUCTION, created_at=now).values("shop_id")
+        )
         # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
         summary = settled and list(
             Violation.objects.filter(pk__gte=from_id, settled_at=now)

@@ -87,10 +87,10 @@ SELECT o.id AS order_id, o.shop_id AS shop_id,
 
 INSERT = """
 INSERT INTO {violation} (order_id, shop_id, judgement_no, judged_at, judgement_day, next_judgement_at,
-                         charge_status, charged_amount, waive_reason, settled_at)
+                         charge_status, charged_amount, waive_reason, settled_at, updated_at)
 SELECT d.order_id, d.shop_id, d.judgement_no, %(now)s, %(day)s,
        CASE WHEN d.judgement_no < %(max)s THEN %(next_at)s ELSE NULL END,
-       'pending', 0, '', NULL
+       'pending', 0, '', NULL, %(now)s
   FROM ({due}) d
 RETURNING id, order_id, shop_id, judgement_no
 """
@@ -116,7 +116,7 @@ ev AS (
     FROM ins
 ),
 turn AS (
-  UPDATE {T["violation"]} p SET next_judgement_at = NULL
+  UPDATE {T["violation"]} p SET next_judgement_at = NULL, updated_at = %(now)s
     FROM ins
    WHERE ins.judgement_no > 1 AND p.order_id = ins.order_id AND p.judgement_no = ins.judgement_no - 1
 ),
@@ -140,7 +140,7 @@ SELECT ins.shop_id, ins.judgement_no, COUNT(*), (SELECT COUNT(*) FROM banned)
 
 # SQLite: close the turns of the judgements that got a successor in this run.
 CLOSE_TURNS = f"""
-UPDATE {T["violation"]} SET next_judgement_at = NULL
+UPDATE {T["violation"]} SET next_judgement_at = NULL, updated_at = %s
  WHERE next_judgement_at IS NOT NULL
    AND EXISTS (SELECT 1 FROM {T["violation"]} s
                 WHERE s.order_id = {T["violation"]}.order_id AND s.judgement_no = {T["violation"]}.judgement_no + 1)
@@ -222,7 +222,7 @@ def _judge_generic(params: dict, now: datetime) -> tuple[list[tuple[int, int, in
         cur.execute(INSERT_GENERIC, params)
         rows = cur.fetchall()
         if any(no > 1 for *_rest, no in rows):
-            cur.execute(CLOSE_TURNS)
+            cur.execute(CLOSE_TURNS, [now])
     OrderEvent.objects.bulk_create(
         [
             OrderEvent(

@@ -3,7 +3,13 @@
 Every entry is appended with the shop row locked, and the shop's balance is
 written in the same transaction, so ``Shop.deposit_balance`` always equals the
 sum of its entries. Nothing is ever edited: a wrongful deduction is undone by
-a reversal entry.
+a reversal entry (on PostgreSQL a trigger refuses UPDATE and DELETE of an entry).
+
+The sum invariant is checked, not assumed: ``ledger_mismatches`` compares each
+shop's balance with the sum of its entries; every append and the nightly
+batch run it for the shops they touch before they commit, and refuse
+(``ledger_mismatch``, nothing written) when a balance has drifted;
+``manage.py ledger_check`` runs it over every shop.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from orders.models import Shop
@@ -21,6 +29,44 @@ from ..errors import PenaltyError
 from ..models import DepositEntry, Violation
 
 CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def ledger_mismatches(*, shop_ids=None) -> list[tuple[int, Decimal, Decimal]]:
+    """Rule P8, checked: ``(shop_id, balance, sum of entries)`` for every shop
+    (of ``shop_ids``, when given) whose balance is not the sum of its ledger."""
+    entries = (
+        DepositEntry.objects.filter(shop_id=OuterRef("pk"))
+        .order_by()
+        .values("shop_id")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    shops = Shop.objects.annotate(
+        ledger=Coalesce(
+            Subquery(entries, output_field=DecimalField(max_digits=14, decimal_places=2)),
+            Value(ZERO),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        )
+    )
+    if shop_ids is not None:
+        shops = shops.filter(pk__in=shop_ids)
+    rows = shops.order_by("pk").values_list("pk", "deposit_balance", "ledger")
+    return [(pk, balance, Decimal(total).quantize(CENT)) for pk, balance, total in rows if balance != total]
+
+
+def ledger_assert_balanced(*, shop_ids) -> None:
+    """Refuse (and so roll back the caller's transaction) when a balance is not
+    the sum of its entries: a drifted balance is never built upon."""
+    drifted = ledger_mismatches(shop_ids=shop_ids)
+    if drifted:
+        shop_id, balance, total = drifted[0]
+        raise PenaltyError(
+            "ledger_mismatch",
+            _("Shop %(shop)s: the deposit balance %(balance)s is not the sum of its ledger (%(total)s).")
+            % {"shop": shop_id, "balance": balance, "total": total},
+            extra={"shops": [row[0] for row in drifted]},
+        )
 
 
 def _reason_required(reason: str) -> str:
@@ -33,8 +79,10 @@ def _reason_required(reason: str) -> str:
 def _append(
     *, shop_id: int, kind: str, amount: Decimal, by, reason: str, now: datetime, violation=None
 ) -> DepositEntry:
-    """Lock the shop, append one entry, write the new balance (caller holds a transaction)."""
+    """Lock the shop, check its balance is its ledger's sum, append one entry,
+    write the new balance (caller holds a transaction)."""
     shop = Shop.objects.select_for_update().get(pk=shop_id)
+    ledger_assert_balanced(shop_ids=[shop.pk])
     balance = shop.deposit_balance + amount
     entry = DepositEntry.objects.create(
         shop=shop,
@@ -115,7 +163,7 @@ def deposit_reverse(*, violation: Violation, by, reason: str, now: datetime) -> 
     except IntegrityError:
         raise PenaltyError("already_reversed", _("This deduction was already reversed.")) from None
     violation.charge_status = Violation.ChargeStatus.REVERSED
-    violation.save(update_fields=["charge_status"])
+    violation.save(update_fields=["charge_status", "updated_at"])
     notification_create(
         shop=violation.shop_id,
         kind="deduction_reversed",

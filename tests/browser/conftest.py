@@ -78,7 +78,7 @@ def admin_login(live_server):
         page.goto(f"{live_server.url}/admin/login/?next=/admin/")
         page.fill("#id_username", user.username)
         page.fill("#id_password", PASSWORD)
-        page.click("input[type=submit]")
+        page.click("#login-form [type=submit]")
         page.wait_for_url(f"{live_server.url}/admin/")
 
     return login

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.db.models.functions import Now
 
 from orders.exports import services
 from orders.exports.models import Export
@@ -107,21 +108,50 @@ def test_x1_more_than_max_rows_refused_with_count(api, merchant, orders_world, s
     assert post(api(merchant), filters={"status": "awaiting_shipment"}).status_code == 202
 
 
+def age_exports(user, seconds: int) -> None:
+    """Make the user's exports ``seconds`` old on the database's clock."""
+    Export.objects.filter(created_by=user).update(created_at=Now() - timedelta(seconds=seconds))
+
+
 @pytest.mark.django_db
 def test_x2_second_export_within_a_minute_refused(api, merchant, orders_world):
     """X2: a second export by the same user within 60 s → 429 export_rate_limited
-    with Retry-After (seconds left); after the minute it is accepted."""
+    with Retry-After (seconds left), at 59 s still refused; at exactly 60 s and
+    after, accepted. The minute is measured on the database's clock."""
     client = api(merchant)
-    with time_machine.travel(datetime(2026, 3, 3, 9, 0, 0, tzinfo=T0.tzinfo), tick=False) as traveller:
-        assert post(client).status_code == 202
-        traveller.shift(20)
-        refused = post(client, fmt="xlsx")
-        assert refused.status_code == 429
-        assert refused.json()["code"] == "export_rate_limited"
-        assert refused["Retry-After"] == "40" and refused.json()["retry_after"] == 40
-        traveller.shift(41)
-        assert post(client, fmt="xlsx").status_code == 202
+    assert post(client).status_code == 202
+    age_exports(merchant, 20)
+    refused = post(client, fmt="xlsx")
+    assert refused.status_code == 429
+    assert refused.json()["code"] == "export_rate_limited"
+    assert refused["Retry-After"] == "40" and refused.json()["retry_after"] == 40
+    age_exports(merchant, 59)
+    last_second = post(client, fmt="xlsx")
+    assert last_second.status_code == 429 and last_second.json()["retry_after"] == 1
+    age_exports(merchant, 60)
+    assert post(client, fmt="xlsx").status_code == 202
     assert Export.objects.count() == 2
+    age_exports(merchant, 61)
+    assert post(client).status_code == 202
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("skew", [timedelta(minutes=2), timedelta(minutes=-2), timedelta(hours=-9)])
+def test_x2_minute_uses_the_database_clock_not_the_web_hosts(api, merchant, orders_world, skew):
+    """X2 across web hosts whose clocks disagree: a second export sent through
+    a host whose clock runs 2 min ahead (or behind, or in another zone's
+    wall time) right after the first is still refused; the recorded
+    ``created_at`` is the database's time, not either host's."""
+    client = api(merchant)
+    real = datetime.now(UTC)
+    with time_machine.travel(real, tick=True):  # host 1, on time
+        assert post(client).status_code == 202
+    with time_machine.travel(real + skew, tick=True):  # host 2, skewed
+        refused = post(client, fmt="xlsx")
+    assert refused.status_code == 429 and refused.json()["code"] == "export_rate_limited"
+    assert 1 <= refused.json()["retry_after"] <= 60
+    created = Export.objects.get().created_at
+    assert abs(created - real) < timedelta(seconds=30)  # the database's clock, not ``real + skew``
 
 
 @pytest.mark.django_db

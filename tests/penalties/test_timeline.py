@@ -133,9 +133,10 @@ def test_p3_judgements_1_and_2_charged_on_the_next_days_only(shop_a):
     assert DepositEntry.objects.count() == 2
 
 
-def test_p3_daily_cap_500_per_shop_per_judgement_day(shop_a, shop_b):
-    """60 orders of one shop judged the same day are charged 500.00 (the 50
-    earliest), the other 10 waived by the cap; another shop is unaffected."""
+def test_p3_daily_cap_500_per_shop_per_business_day(shop_a, shop_b):
+    """60 orders of one shop judged the same day (so deducted on the same
+    business day, the next one) are charged 500.00 (the 50 earliest), the
+    other 10 waived by the cap; another shop is unaffected."""
     product = ProductFactory(shop=shop_a)
     for i in range(60):
         order_placed(shop=shop_a, product=product, now=T + timedelta(minutes=i), paid_at=T + timedelta(minutes=i))
@@ -157,6 +158,7 @@ def test_p3_daily_cap_500_per_shop_per_judgement_day(shop_a, shop_b):
     assert waived.count() == 10 and charged.count() == 50
     assert max(charged.values_list("judged_at", flat=True)) <= min(waived.values_list("judged_at", flat=True))
     assert DepositEntry.objects.filter(shop=shop_a).count() == 50
+    assert set(DepositEntry.objects.values_list("business_day", flat=True)) == {sh(2026, 3, 5, 0, 0).date()}
 
 
 def test_p3_missed_night_catches_up_with_a_cap_per_day(shop_a):
@@ -173,6 +175,9 @@ def test_p3_missed_night_catches_up_with_a_cap_per_day(shop_a):
     # 3 orders: day 4 → j1 of #1; day 5 → j2 of #1, j1 of #2; day 6 → j3 of #1, j2 of #2, j1 of #3
     assert counts["charged"] == 5 and counts["waived_order_limit"] == 1
     assert DepositEntry.objects.filter(kind="deduction").count() == 5
+    # each entry belongs to its own business day (judgement day + 1), not the run's
+    days = sorted(DepositEntry.objects.values_list("business_day", flat=True))
+    assert days == [sh(2026, 3, d, 0, 0).date() for d in (5, 6, 6, 7, 7)]
 
 
 def test_p3_batch_reads_from_its_mark_and_moves_it_to_the_oldest_unsettled(shop_a, shop_b):

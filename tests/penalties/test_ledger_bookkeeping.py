@@ -1,0 +1,222 @@
+"""P3/P8 money bookkeeping (issue 13, point 7): the ledger is append-only in
+PostgreSQL itself, its sum invariant is checked by the code that writes it,
+every deduction records the business day it belongs to, the daily cap counts
+per business day, and only judgements 1 and 2 are ever charged."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from orders.models import Shop
+from penalties import tasks
+from penalties.errors import PenaltyError
+from penalties.models import DepositEntry, Violation
+from penalties.services import deductions, deposit_top_up
+from penalties.services.ledger import ledger_mismatches
+from tests.factories import order_placed
+
+from .conftest import at, sh
+
+pytestmark = pytest.mark.django_db
+
+T = sh(2026, 3, 2, 10, 0)
+
+
+def judge(moment):
+    with at(moment):
+        return tasks.judge_overdue_shipments.delay().get()
+
+
+def deduct(moment):
+    with at(moment):
+        return tasks.run_deductions.delay().get()
+
+
+def overdue_at(shop, ship_by, n=1):
+    """``n`` paid orders of ``shop`` whose 48 h promise ends at ``ship_by``."""
+    paid = ship_by - timedelta(hours=48)
+    return [order_placed(shop=shop, now=paid, paid_at=paid) for _ in range(n)]
+
+
+def cap(settings, amount: str) -> None:
+    settings.PLATFORM = {**settings.PLATFORM, "DAILY_DEDUCTION_CAP": Decimal(amount)}
+
+
+# --- append-only ---------------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_p8_ledger_refuses_update_and_delete_in_postgres(shop_a, reviewer):
+    """P8: the ledger is append-only in the database: an UPDATE or DELETE of an
+    entry, by the ORM or by raw SQL, is refused by the trigger; inserting works."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the append-only trigger is PostgreSQL's")
+    entry = deposit_top_up(shop=shop_a, amount=Decimal("100.00"), by=reviewer, reason="deposit", now=T)
+    attempts = [
+        lambda: DepositEntry.objects.filter(pk=entry.pk).update(amount=Decimal("1.00")),
+        lambda: DepositEntry.objects.filter(pk=entry.pk).delete(),
+        lambda: connection.cursor().execute(
+            "UPDATE penalties_depositentry SET reason = 'edited' WHERE id = %s", [entry.pk]
+        ),
+        lambda: connection.cursor().execute("DELETE FROM penalties_depositentry WHERE id = %s", [entry.pk]),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DatabaseError, match="Cannot update or delete"), transaction.atomic():
+            attempt()
+    entry.refresh_from_db()
+    assert (entry.amount, entry.reason) == (Decimal("100.00"), "deposit")
+    # appending still works: a second top-up is a new row
+    deposit_top_up(shop=shop_a, amount=Decimal("5.00"), by=reviewer, reason="more", now=T)
+    assert DepositEntry.objects.filter(shop=shop_a).count() == 2
+
+
+# --- the sum invariant, checked ------------------------------------------------------------
+
+
+def test_p8_sum_invariant_checked_before_an_append(shop_a, shop_b, reviewer):
+    """P8: a balance that drifted from its ledger's sum is found by
+    ``ledger_mismatches`` and ``manage.py ledger_check``, and the next append
+    to that shop is refused (``ledger_mismatch``) with nothing written; other
+    shops are unaffected."""
+    deposit_top_up(shop=shop_a, amount=Decimal("100.00"), by=reviewer, reason="deposit", now=T)
+    assert ledger_mismatches() == []
+    call_command("ledger_check")  # balanced: no error
+
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("90.00"))  # edited behind the ledger's back
+    assert ledger_mismatches() == [(shop_a.pk, Decimal("90.00"), Decimal("100.00"))]
+    with pytest.raises(CommandError, match="1 shop"):
+        call_command("ledger_check")
+    with pytest.raises(PenaltyError) as refused:
+        deposit_top_up(shop=shop_a, amount=Decimal("5.00"), by=reviewer, reason="more", now=T)
+    assert refused.value.code == "ledger_mismatch"
+    assert DepositEntry.objects.filter(shop=shop_a).count() == 1
+    deposit_top_up(shop=shop_b, amount=Decimal("5.00"), by=reviewer, reason="other shop", now=T)
+
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("100.00"))
+    assert ledger_mismatches() == []
+
+
+def test_p8_admin_top_up_on_a_drifted_balance_says_why(client, reviewer, shop_a):
+    """P8 through the admin: the top-up page refuses a drifted shop with the reason."""
+    client.force_login(reviewer)
+    deposit_top_up(shop=shop_a, amount=Decimal("100.00"), by=reviewer, reason="deposit", now=T)
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("0.00"))
+    page = client.post(
+        reverse("admin:penalties_deposit_top_up"), {"shop": shop_a.pk, "amount": "50.00", "reason": "x"}, follow=True
+    )
+    assert "not the sum of its ledger" in page.content.decode()
+    assert DepositEntry.objects.filter(shop=shop_a).count() == 1
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("100.00"))
+
+
+def test_p8_batch_that_would_leave_a_balance_off_its_ledger_commits_nothing(shop_a, monkeypatch):
+    """P8: the nightly batch checks the invariant for the shops it charged
+    before it commits; a balance statement that missed a shop rolls the whole
+    batch back (no entry, nothing settled) instead of committing a drift."""
+    overdue_at(shop_a, sh(2026, 3, 4, 10, 0))
+    judge(sh(2026, 3, 4, 10, 5))
+    monkeypatch.setattr(deductions, "BALANCE", deductions.BALANCE.replace("WHERE id IN", "WHERE 1 = 0 AND id IN"))
+    with pytest.raises(PenaltyError) as refused:
+        deductions.deductions_run(now=sh(2026, 3, 5, 0, 30))
+    assert refused.value.code == "ledger_mismatch"
+    assert not DepositEntry.objects.exists()
+    assert Violation.objects.get().charge_status == "pending"
+    monkeypatch.undo()
+    assert deductions.deductions_run(now=sh(2026, 3, 5, 0, 30))["charged"] == 1
+
+
+# --- business day --------------------------------------------------------------------------
+
+
+def test_p3_each_deduction_records_its_business_day_either_side_of_shanghai_midnight(shop_a):
+    """P3: a deduction belongs to the business day after its judgement's
+    Asia/Shanghai day: judged at 23:59:59 → the next day; at 00:00:00 and
+    00:00:01 → the day after that. A batch run late (two nights caught up at
+    once) still records each entry's own business day, not the run's."""
+    before = overdue_at(shop_a, sh(2026, 3, 4, 23, 0))[0]
+    at_midnight = overdue_at(shop_a, sh(2026, 3, 4, 23, 59, 59))[0]
+    after = overdue_at(shop_a, sh(2026, 3, 5, 0, 0, 0))[0]
+    judge(sh(2026, 3, 4, 23, 59, 59))  # judges `before` only
+    judge(sh(2026, 3, 5, 0, 0, 0))  # `at_midnight`
+    judge(sh(2026, 3, 5, 0, 0, 1))  # `after`
+    judged = dict(Violation.objects.values_list("order", "judgement_day"))
+    assert judged == {before.pk: date(2026, 3, 4), at_midnight.pk: date(2026, 3, 5), after.pk: date(2026, 3, 5)}
+    counts = deduct(sh(2026, 3, 7, 0, 30))  # two nights late
+    assert counts["charged"] == 3
+    days = dict(DepositEntry.objects.values_list("violation__order", "business_day"))
+    assert days == {before.pk: date(2026, 3, 5), at_midnight.pk: date(2026, 3, 6), after.pk: date(2026, 3, 6)}
+
+
+def test_p3_business_day_one_second_after_midnight(shop_a):
+    """P3: a judgement at 00:00:01 Asia/Shanghai (16:00:01 UTC the day before)
+    belongs to the next Shanghai day's batch, not the UTC day's."""
+    order = overdue_at(shop_a, sh(2026, 3, 5, 0, 0, 0))[0]
+    judge(sh(2026, 3, 5, 0, 0, 1))
+    assert deduct(sh(2026, 3, 5, 0, 30))["charged"] == 0  # same business day: not yet
+    assert deduct(sh(2026, 3, 6, 0, 30))["charged"] == 1
+    assert DepositEntry.objects.get(violation__order=order).business_day == date(2026, 3, 6)
+
+
+def test_p3_daily_cap_counts_per_business_day_either_side_of_midnight(shop_a, settings):
+    """P3: with a cap of 20.00 (two deductions), judgements at 23:59:59 and at
+    00:00:00 belong to two business days, each under its own cap, even when
+    one batch settles both; judgements at 00:00:00 and 00:00:01 share one."""
+    cap(settings, "20.00")
+    late_day = overdue_at(shop_a, sh(2026, 3, 4, 23, 0), n=2)
+    next_day = overdue_at(shop_a, sh(2026, 3, 4, 23, 59, 59), n=2)
+    third = overdue_at(shop_a, sh(2026, 3, 5, 0, 0, 0))
+    judge(sh(2026, 3, 4, 23, 59, 59))  # late_day's 2: business day 5 March
+    judge(sh(2026, 3, 5, 0, 0, 0))  # next_day's 2: business day 6 March
+    judge(sh(2026, 3, 5, 0, 0, 1))  # third: business day 6 March, beyond its cap
+    counts = deduct(sh(2026, 3, 6, 0, 30))  # the batch of 6 March settles 4 and 5 March's judgements
+    assert counts["charged"] == 4 and counts["waived_daily_cap"] == 1
+    status = dict(Violation.objects.values_list("order", "charge_status"))
+    assert [status[o.pk] for o in late_day + next_day + third] == ["charged"] * 4 + ["waived"]
+    per_day = sorted(DepositEntry.objects.values_list("business_day", "amount"))
+    assert per_day == [(date(2026, 3, 5), Decimal("-10.00"))] * 2 + [(date(2026, 3, 6), Decimal("-10.00"))] * 2
+    shop_a.refresh_from_db()
+    assert shop_a.deposit_balance == Decimal("-40.00")
+
+
+def test_p3_daily_cap_is_reached_exactly_and_not_exceeded_by_one(shop_a, settings):
+    """P3: the cap is inclusive: with a cap of 30.00, three judgements of a day
+    are charged (exactly 30.00) and the fourth is waived ``daily_cap``."""
+    cap(settings, "30.00")
+    overdue_at(shop_a, sh(2026, 3, 4, 10, 0), n=4)
+    judge(sh(2026, 3, 4, 10, 5))
+    counts = deduct(sh(2026, 3, 5, 0, 30))
+    assert (counts["charged"], counts["amount"], counts["waived_daily_cap"]) == (3, "30.00", 1)
+
+
+def test_p3_judgement_3_never_charged_even_when_an_earlier_one_was_waived_by_the_cap(shop_a, settings):
+    """P3: only judgements 1 and 2 of an order are charged; a judgement waived
+    by the cap is forgiven, not carried over to judgement 3. With a cap of one
+    deduction a day, order Y (judged after X each day) is never charged; X's
+    judgements 1 and 2 are; both third judgements are waived ``order_limit``."""
+    cap(settings, "10.00")
+    x = overdue_at(shop_a, sh(2026, 3, 4, 10, 0))[0]
+    y = overdue_at(shop_a, sh(2026, 3, 4, 12, 0))[0]
+    for day in range(3):
+        judge(sh(2026, 3, 4, 10, 5) + timedelta(days=day))  # X's judgement day+1
+        judge(sh(2026, 3, 4, 12, 5) + timedelta(days=day))  # Y's judgement day+1
+        deduct(sh(2026, 3, 5, 0, 30) + timedelta(days=day))
+    fate = {
+        (v.order_id, v.judgement_no): (v.charge_status, v.waive_reason)
+        for v in Violation.objects.filter(order__in=[x, y])
+    }
+    assert fate == {
+        (x.pk, 1): ("charged", ""),
+        (x.pk, 2): ("charged", ""),
+        (x.pk, 3): ("waived", "order_limit"),
+        (y.pk, 1): ("waived", "daily_cap"),
+        (y.pk, 2): ("waived", "daily_cap"),
+        (y.pk, 3): ("waived", "order_limit"),
+    }
+    assert list(DepositEntry.objects.order_by("business_day").values_list("violation__order", "business_day")) == [
+        (x.pk, date(2026, 3, 5)),
+        (x.pk, date(2026, 3, 6)),
+    ]
