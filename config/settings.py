@@ -104,6 +104,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "orders.redaction.RequestLogMiddleware",  # O5: the access log, query strings redacted
     "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
+    "config.db_routing.ReadYourWritesMiddleware",  # issue 18: replica reads, read-your-writes
     "django.middleware.security.SecurityMiddleware",
     # Issue 18: static files (admin, theme, API docs) from the web process, hashed and compressed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -154,6 +155,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+# Issue 18 point 4: a PostgreSQL streaming replica for the reading pages and
+# exports (config/db_routing.py, with read-your-writes). Unset: one database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    # Test runs use the one test database for both (tests/test_replica.py starts from a real replica).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_routing.PrimaryReplicaRouter"]
+# After a user's write, their replica-eligible reads wait for the replica this long at most.
+REPLICA_RYW_SECONDS = int(os.environ.get("REPLICA_RYW_SECONDS", "300"))
+REPLICA_EXPORT_WAIT_SECONDS = float(os.environ.get("REPLICA_EXPORT_WAIT_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -215,13 +229,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_BROTLI = env_bool("STATIC_BROTLI", True)
 # Issue 18: WhiteNoise serves ``collectstatic``'s output (``make prod``) with
 # hashed names (cached forever) and gzip/brotli copies; development keeps
 # Django's plain storage so no collectstatic is needed for ``make run`` or tests.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "config.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -586,13 +601,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(correlation_id)s %(message)s",
-            "rename_fields": {
-                "asctime": "time",
-                "levelname": "level",
-                "name": "logger",
-                "correlation_id": "request_id",
-            },
+            "fmt": "%(levelname)s %(name)s %(process)d %(correlation_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "correlation_id": "request_id"},
+            "timestamp": "time",  # ISO 8601, UTC
         },
     },
     "handlers": {
