@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from config.api import CursorPagination, IsIntake, IsMerchant, IsReviewer
 from config.sync import SyncListMixin
 
-from . import selectors, services
+from . import overdue, selectors, services
 from .errors import OrderError
 from .filters import AfterSaleFilter, CancellationFilter, NotificationFilter, OrderFilter, ProductFilter
 from .idempotency import idempotent
@@ -94,7 +94,9 @@ class OrderListApi(SyncListMixin, generics.ListAPIView):
     pagination_class = OrderPagination
 
     def get_queryset(self):
-        return selectors.orders_for(self.request.user).select_related("shop").prefetch_related("items")
+        return (
+            overdue.with_hold(selectors.orders_for(self.request.user)).select_related("shop").prefetch_related("items")
+        )
 
 
 class OrderDetailApi(generics.RetrieveAPIView):
@@ -224,7 +226,9 @@ class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: E404}, summary="Mark read")
     def post(self, request, pk: int):
         notification = selectors.notification_get_for(request.user, pk)
-        notification = services.notification_mark_read(notification=notification, now=timezone.now())
+        notification.read_at = services.notification_mark_read(
+            notification=notification, user=request.user, now=timezone.now()
+        )
         return Response(NotificationSerializer(notification).data)
 
 

@@ -38,7 +38,7 @@ class Shop(models.Model):
     rating_score = models.DecimalField(_("rating"), max_digits=5, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="ShopMembership", related_name="shops", blank=True
+        settings.AUTH_USER_MODEL, through="ShopMembership", related_name="shops", blank=True, verbose_name=_("Members")
     )
 
     class Meta:
@@ -64,8 +64,10 @@ class ShopMembership(models.Model):
         OWNER = "owner", _("Owner")
         STAFF = "staff", _("Staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("User")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Shop"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OWNER)
 
     class Meta:
@@ -82,7 +84,7 @@ class Product(models.Model):
         ON_SALE = "on_sale", _("On sale")
         BANNED = "banned", _("Banned")  # 封禁 (P4)
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products", verbose_name=_("Shop"))
     name = models.CharField(_("name"), max_length=200)
     sku = models.CharField(_("SKU"), max_length=64)
     price = models.DecimalField(_("price"), **MONEY)
@@ -130,7 +132,7 @@ class Order(models.Model):
         CLOSED = "closed", _("Closed")  # 已关闭
 
     order_no = models.CharField(_("order number"), max_length=32, unique=True)
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("Shop"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
     buyer_name = models.CharField(_("buyer name"), max_length=100)
     # O5: the phone is stored encrypted, found by a keyed hash, shown masked.
@@ -234,8 +236,10 @@ class Order(models.Model):
 
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("Order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("Product")
+    )
     name = models.CharField(_("name as sold"), max_length=200)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     quantity = models.PositiveIntegerField(_("quantity"))
@@ -271,7 +275,12 @@ class OrderEvent(models.Model):
     # the same statement), and orders are never deleted (``PROTECT`` still
     # guards ORM deletes).
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
+        Order,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("Order"),
     )
     kind = models.CharField(_("event"), max_length=40)
     # The same for the actor (users are deactivated, never deleted; ``PROTECT``
@@ -285,6 +294,7 @@ class OrderEvent(models.Model):
         related_name="+",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("Actor"),
     )
     actor_role = models.CharField(_("actor"), max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
     from_status = models.CharField(_("from"), max_length=20, blank=True, default="")
@@ -303,7 +313,9 @@ class OrderEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.kind}"
+        from config.labels import event_label
+
+        return f"{self.order.order_no} · {event_label(self.kind)}"
 
 
 class CancellationRequest(models.Model):
@@ -321,15 +333,22 @@ class CancellationRequest(models.Model):
         REJECTED = "rejected", _("Rejected")
         CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("Order"))
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("Shop"))
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
     detail = models.TextField(_("detail"), blank=True, default="")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Requested by")
+    )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True, default="")
@@ -370,8 +389,8 @@ class Refund(models.Model):
         PENDING = "pending", _("Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("Order"))
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("Shop"))
     cause = models.CharField(_("cause"), max_length=64, unique=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     route = models.CharField(_("route"), max_length=16, choices=Route.choices, default=Route.ORIGINAL)
@@ -387,7 +406,12 @@ class Refund(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     settled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Settled by"),
     )
     settlement_note = models.TextField(_("settlement note"), blank=True, default="")
 
@@ -415,7 +439,9 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cause} {self.amount}"
+        from config.labels import money
+
+        return f"{self.order.order_no} · {self.get_status_display()} · {money(self.amount)}"
 
 
 class AfterSale(models.Model):
@@ -439,8 +465,8 @@ class AfterSale(models.Model):
         REJECTED = "rejected", _("Rejected")
         CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales", verbose_name=_("Order"))
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales", verbose_name=_("Shop"))
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -448,7 +474,12 @@ class AfterSale(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, default="")
@@ -478,7 +509,7 @@ class AfterSale(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.type} ({self.status})"
+        return f"{self.order.order_no} · {self.get_type_display()} · {self.get_status_display()}"
 
 
 class Notification(models.Model):
@@ -488,25 +519,42 @@ class Notification(models.Model):
     makes "notify once" a database fact (a rerun inserts nothing).
     """
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="notifications")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("Shop"))
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True, default="")
     data = models.JSONField(_("data"), default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True, verbose_name=_("Dedupe key"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["shop", "-id"], name="notification_shop"),
-            models.Index(fields=["shop", "-id"], name="notification_unread", condition=Q(read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationRead(models.Model):
+    """Who has read a notification, and when: read state is per user, so one
+    member marking a shop's notification read never hides it from colleagues."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("notification read")
+        verbose_name_plural = _("notification reads")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.user_id}"
 
 
 class IdempotencyKey(models.Model):
@@ -578,3 +626,4 @@ class AlternativeRouteRefund(Refund):
 
 from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)
 from .verification.models import LoginVerification, PhoneVerificationDevice, UserPhone  # noqa: E402,F401  (K1)
+from .webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSequence  # noqa: E402,F401  (W1)

@@ -37,4 +37,5 @@ urlpatterns = [
     path("intake/after-sales/", apis.IntakeAfterSaleCreateApi.as_view(), name="intake-after-sale-create"),
     path("", include("orders.exports.urls")),
     path("", include("orders.verification.urls")),
+    path("", include("orders.webhooks.urls")),
 ]
