@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0015_merge_0014_contact_reveal_0014_sync_updated_at"),
+        ("orders", "0013_merge_0012_refund_backoff_0012_verification"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

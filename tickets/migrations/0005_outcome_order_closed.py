@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("tickets", "0005_sync_updated_at"),
+        ("tickets", "0004_integrity_constraints"),
     ]
 
     operations = [
