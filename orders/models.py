@@ -6,15 +6,20 @@ Asia/Shanghai). Status and money change only through ``orders.services``.
 
 from __future__ import annotations
 
+import functools
+import operator
 from contextvars import ContextVar
 from decimal import Decimal
 
+import pgtrigger
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from .transitions import EDGES
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
 ZERO = Decimal("0.00")
@@ -203,6 +208,23 @@ class Order(models.Model):
             ),
             # W2: ``?updated_after=`` walks (updated_at, id) in order.
             models.Index(fields=["updated_at", "id"], name="order_sync"),
+        ]
+        triggers = [
+            # O1: the database refuses a status move outside orders.transitions.ALLOWED, whoever writes it.
+            pgtrigger.Trigger(
+                name="order_status_transition",
+                when=pgtrigger.Before,
+                operation=pgtrigger.UpdateOf("status"),
+                condition=pgtrigger.Q(old__status__df=pgtrigger.F("new__status"))
+                & ~functools.reduce(
+                    operator.or_,
+                    (pgtrigger.Q(old__status=a, new__status=b) for a, b in sorted(EDGES)),
+                ),
+                func=(
+                    "RAISE EXCEPTION 'order status % -> % is not in orders.transitions.ALLOWED',"
+                    " OLD.status, NEW.status USING ERRCODE = 'check_violation';"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

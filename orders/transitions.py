@@ -7,36 +7,47 @@ writes ``Order.status``.
   (a conditional ``UPDATE … WHERE status = from_status``) for the beat jobs.
 
 ``Order.save`` and ``Order.objects.update`` refuse any other status write
-(``StatusWriteOutsideTable``), and ``tests/orders/test_transitions.py``
-walks every edge through the public surface and scans the code for raw SQL
-that would write the column behind this table's back."""
+(``StatusWriteOutsideTable``); on PostgreSQL a trigger built from ``EDGES``
+(``Order.Meta.triggers``, so ``makemigrations --check`` fails when the table
+and the database disagree) refuses any raw SQL move outside the table.
+``tests/orders/test_transitions.py`` walks every pair in the database and
+scans the code for writes around the table; ``tests/orders/test_lifecycle_ends.py``
+walks every edge through the public surface.
+
+This module must not import ``.models`` at import time: the model reads
+``EDGES`` for its trigger."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
 from .errors import OrderError
-from .models import ORDER_STATUS_MOVE, Order, OrderQuerySet
 
-S = Order.Status
+if TYPE_CHECKING:
+    from .models import Order, OrderQuerySet
+
+PENDING_PAYMENT, AWAITING_SHIPMENT, SHIPPED = "pending_payment", "awaiting_shipment", "shipped"
+COMPLETED, CANCELLED, CLOSED = "completed", "cancelled", "closed"
 
 ALLOWED: dict[str, frozenset[str]] = {
-    S.PENDING_PAYMENT: frozenset({S.AWAITING_SHIPMENT, S.CLOSED}),  # paid · unpaid for 30 min (O6)
-    S.AWAITING_SHIPMENT: frozenset({S.SHIPPED, S.CANCELLED, S.CLOSED}),  # O3 · C · P7 or fully refunded
-    S.SHIPPED: frozenset({S.COMPLETED, S.CLOSED}),  # delivered + confirmation window (O6) · fully refunded
-    S.COMPLETED: frozenset({S.CLOSED}),  # fully refunded after an after-sale
-    S.CANCELLED: frozenset(),
-    S.CLOSED: frozenset(),
+    PENDING_PAYMENT: frozenset({AWAITING_SHIPMENT, CLOSED}),  # paid · unpaid for 30 min (O6)
+    AWAITING_SHIPMENT: frozenset({SHIPPED, CANCELLED, CLOSED}),  # O3 · C · P7 or fully refunded
+    SHIPPED: frozenset({COMPLETED, CLOSED}),  # delivered + confirmation window (O6) · fully refunded
+    COMPLETED: frozenset({CLOSED}),  # fully refunded after an after-sale
+    CANCELLED: frozenset(),
+    CLOSED: frozenset(),
 }
 EDGES: frozenset[tuple[str, str]] = frozenset((a, b) for a, tos in ALLOWED.items() for b in tos)
 
 # Why an order in a given status refuses a fulfilment move.
 _REFUSAL = {
-    S.PENDING_PAYMENT: ("not_paid", _("The order is not paid yet.")),
-    S.SHIPPED: ("already_shipped", _("The order is already shipped.")),
-    S.COMPLETED: ("already_shipped", _("The order is already shipped and completed.")),
-    S.CANCELLED: ("order_cancelled", _("The order is cancelled.")),
-    S.CLOSED: ("order_closed", _("The order is closed.")),
+    PENDING_PAYMENT: ("not_paid", _("The order is not paid yet.")),
+    SHIPPED: ("already_shipped", _("The order is already shipped.")),
+    COMPLETED: ("already_shipped", _("The order is already shipped and completed.")),
+    CANCELLED: ("order_cancelled", _("The order is cancelled.")),
+    CLOSED: ("order_closed", _("The order is closed.")),
 }
 
 
@@ -70,6 +81,8 @@ def orders_move(queryset: OrderQuerySet, from_status: str, to_status: str, **fie
     """Set-based move of the orders of ``queryset`` still in ``from_status``;
     returns how many moved. A move the table does not declare is a bug
     (``ValueError``), not a request to refuse."""
+    from .models import ORDER_STATUS_MOVE
+
     if not can_move(from_status, to_status):
         raise ValueError(f"{from_status} -> {to_status} is not in orders.transitions.ALLOWED")
     token = ORDER_STATUS_MOVE.set(True)

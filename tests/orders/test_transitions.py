@@ -148,3 +148,36 @@ def test_o1_the_scan_would_see_a_write_around_the_table():
     assert not _writes_order_status("UPDATE {} SET rows_written = %s WHERE id = %s AND status = %s")
     assert not _writes_order_status("UPDATE {T['product']} SET status = 'banned' WHERE id IN (1)")
     assert not _writes_order_status("UPDATE {event_t} SET to_status = 'closed'")
+
+
+# --- the database holds the table too (PostgreSQL) --------------------------------------------
+
+
+def test_o1_the_database_refuses_every_raw_sql_move_outside_the_table(shop_a, is_postgres):
+    """A raw ``UPDATE orders_order SET status = …`` (a console, a script, a
+    job written around the services) goes through only along a declared
+    edge; every other pair is refused by the trigger and nothing changes."""
+    if not is_postgres:
+        pytest.skip("the trigger is PostgreSQL's (SQLite runs the ORM guard only)")
+    from django.db import IntegrityError, connection
+
+    base = order_placed(shop=shop_a)
+    fields = {
+        f.attname: getattr(base, f.attname)
+        for f in Order._meta.concrete_fields
+        if f.attname not in ("id", "order_no", "status")
+    }
+    for src, to in PAIRS:
+        order = Order.objects.bulk_create([Order(**fields, order_no=f"RAW{src[:4]}{to[:4]}", status=src)])[0]
+        try:
+            with transaction.atomic(), connection.cursor() as cur:
+                cur.execute("UPDATE orders_order SET status = %s WHERE id = %s", [to, order.pk])
+        except IntegrityError as refused:
+            assert (src, to) not in EDGES, (src, to, refused)
+            assert "not in orders.transitions.ALLOWED" in str(refused)
+            assert Order.objects.get(pk=order.pk).status == src
+        else:
+            assert (src, to) in EDGES, f"the database let {src} -> {to} through"
+            assert Order.objects.get(pk=order.pk).status == to
+    with connection.cursor() as cur:  # an unchanged status and other columns are free
+        cur.execute("UPDATE orders_order SET status = status, buyer_name = 'x' WHERE id = %s", [base.pk])
