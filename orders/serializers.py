@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import privacy
+from . import overdue, privacy
 from .models import AfterSale, CancellationRequest, Notification, Order, OrderEvent, OrderItem, Product, Refund, Shop
 
 TEXT_MAX = 2000
@@ -105,6 +105,10 @@ class AfterSaleSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    read_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When you read it (null: unread by you; colleagues have their own)."
+    )
+
     class Meta:
         model = Notification
         fields = ["id", "shop", "kind", "title", "body", "data", "created_at", "read_at"]
@@ -148,11 +152,10 @@ class OrderListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_remaining_ship_seconds(self, order: Order) -> int | None:
-        """Seconds left before ``ship_by`` (negative when overdue); null once shipped."""
-        if order.status != Order.Status.AWAITING_SHIPMENT or order.ship_by is None:
-            return None
-        now = self.context.get("now") or timezone.now()
-        return int((order.ship_by - now).total_seconds())
+        """Seconds left before ``ship_by`` (negative when overdue), frozen
+        while a cancellation waits for review (P1: the clock stops); null
+        once shipped."""
+        return overdue.remaining_ship_seconds(order, self.context.get("now") or timezone.now())
 
 
 class OrderDetailSerializer(OrderListSerializer):
@@ -304,6 +307,10 @@ class IntakeOrderInput(serializers.Serializer):
 
 class PayInput(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False)
+
+
+class DeliveredInput(serializers.Serializer):
+    delivered_at = serializers.DateTimeField()
 
 
 class TrackingInput(serializers.Serializer):

@@ -1,9 +1,11 @@
 """Shapes of the exports API (API.md: Export)."""
 
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from .models import Export
+from .services import export_is_expired
 
 
 class ExportSerializer(serializers.ModelSerializer):
@@ -25,6 +27,14 @@ class ExportSerializer(serializers.ModelSerializer):
             "download_url",
         ]
         read_only_fields = fields
+
+    def to_representation(self, obj):
+        """X3 at the moment of reading: a record past its 7 days shows
+        ``expired`` (and no link) even before the hourly job marked it."""
+        data = super().to_representation(obj)
+        if obj.status == Export.Status.DONE and export_is_expired(obj, self.context.get("now") or timezone.now()):
+            data["status"], data["download_url"] = Export.Status.EXPIRED.value, None
+        return data
 
     def get_download_url(self, obj) -> str | None:
         if obj.status != Export.Status.DONE:
