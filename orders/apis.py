@@ -22,6 +22,7 @@ from .serializers import (
     CancelInput,
     CancellationSerializer,
     CorrectTrackingInput,
+    DeliveredInput,
     IntakeAfterSaleInput,
     IntakeOrderInput,
     NoteInput,
@@ -225,7 +226,9 @@ class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: E404}, summary="Mark read")
     def post(self, request, pk: int):
         notification = selectors.notification_get_for(request.user, pk)
-        notification = services.notification_mark_read(notification=notification, now=timezone.now())
+        notification.read_at = services.notification_mark_read(
+            notification=notification, user=request.user, now=timezone.now()
+        )
         return Response(NotificationSerializer(notification).data)
 
 
@@ -358,6 +361,23 @@ class IntakeOrderTrackingApi(APIView):
         data = _valid(TrackingInput, request)
         order = selectors.order_get_any(order_no)
         order = services.order_tracking_update(order=order, **data, by=request.user, now=timezone.now())
+        return _detail(request, order)
+
+
+class IntakeOrderDeliveredApi(APIView):
+    permission_classes = [IsIntake]
+
+    @extend_schema(
+        request=DeliveredInput,
+        parameters=[IDEMPOTENCY],
+        responses={200: OrderDetailSerializer, 400: E400, 404: E404, 409: E409},
+        summary="The carrier's delivery confirmation (completed after the buyer's window, O6)",
+    )
+    @idempotent
+    def post(self, request, order_no: str):
+        data = _valid(DeliveredInput, request)
+        order = selectors.order_get_any(order_no)
+        order = services.order_delivered(order=order, **data, by=request.user, now=timezone.now())
         return _detail(request, order)
 
 

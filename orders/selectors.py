@@ -128,9 +128,14 @@ def after_sale_get_for(user, pk: int):
 
 
 def notifications_for(user) -> QuerySet:
-    from .models import Notification
+    """The user's shops' notifications, each with ``read_at``: when *this*
+    user read it (``None`` if not yet; read state is per user)."""
+    from django.db.models import OuterRef, Subquery
 
-    return scoped(Notification.objects.all(), user)
+    from .models import Notification, NotificationRead
+
+    read_at = NotificationRead.objects.filter(notification=OuterRef("pk"), user_id=user.pk).values("read_at")[:1]
+    return scoped(Notification.objects.annotate(read_at=Subquery(read_at)), user)
 
 
 def notification_get_for(user, pk: int):

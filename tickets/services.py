@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from orders.models import Order, ShopMembership
 from orders.policy import PLATFORM_TZ
 from orders.services import notification_create, notifications_bulk_create
+from orders.webhooks.outbox import webhook_event_emit
 
 from .errors import TicketError
 from .models import ServiceType, Ticket, TicketEvent, TicketEvidence, TicketReply
+from .serializers import TicketSerializer
 from .transitions import assert_can_move
 from .validators import max_evidence_images
 
@@ -38,7 +40,7 @@ def _event(*, ticket: Ticket, kind: str, by, role: str, now: datetime, from_stat
     # W2: every ticket change writes an event; it moves the ticket's change time.
     ticket.updated_at = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=by if getattr(by, "is_authenticated", False) else None,
@@ -48,6 +50,24 @@ def _event(*, ticket: Ticket, kind: str, by, role: str, now: datetime, from_stat
         note=note,
         created_at=now,
     )
+    if kind in PUSHED:  # W1: in this transaction, with the change
+        webhook_event_emit(shop_id=ticket.shop_id, type=PUSHED[kind], data=lambda: _push_data(ticket), now=now)
+    return event
+
+
+# W1: the pushed event type a ticket event stands for.
+PUSHED = {
+    "opened": "ticket.opened",
+    "rejected": "ticket.rejected",
+    "approved": "ticket.closed",
+    "agreed": "ticket.closed",
+    "timed_out": "ticket.closed",
+}
+
+
+def _push_data(ticket: Ticket) -> dict:
+    fresh = Ticket.objects.select_related("order", "service_type").get(pk=ticket.pk)
+    return dict(TicketSerializer(fresh, context={"now": timezone.now()}).data)
 
 
 def _notify(*, ticket: Ticket, kind: str, title: str, body: str = "", dedupe_key: str | None = None):
@@ -336,6 +356,7 @@ def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime
             for tid, _no, _shop, _deadline in due
         ]
     )
+    _push_timed_out(due, now=now)
     return notifications_bulk_create(
         [
             {
@@ -350,6 +371,25 @@ def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime
             for _tid, no, shop_id, deadline in due
         ]
     )
+
+
+def _push_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime) -> None:
+    """W1: each timed-out ticket is a ``ticket.closed`` event of its shop, in
+    this transaction, like every other ticket change (the bulk path writes
+    its events without ``_event``). One endpoint query for the batch; the
+    payload is built only for shops that listen."""
+    from orders.webhooks.models import WebhookEndpoint
+
+    shops = {shop_id for _tid, _no, shop_id, _deadline in due}
+    listening = {
+        e.shop_id
+        for e in WebhookEndpoint.objects.filter(shop_id__in=shops, active=True).only("shop_id", "events")
+        if e.wants(PUSHED["timed_out"])
+    }
+    for tid, _no, shop_id, _deadline in due:
+        if shop_id in listening:
+            ticket = Ticket(pk=tid, shop_id=shop_id)
+            webhook_event_emit(shop_id=shop_id, type=PUSHED["timed_out"], data=lambda t=ticket: _push_data(t), now=now)
 
 
 def tickets_remind(*, now: datetime) -> dict:

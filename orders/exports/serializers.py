@@ -1,6 +1,7 @@
 """Shapes of the exports API (API.md: Export)."""
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from rest_framework import serializers
 
 from .models import Export
@@ -47,3 +48,45 @@ class ExportCreateSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=32)
     format = serializers.ChoiceField(choices=Export.Format.choices)
     filters = serializers.DictField(required=False, default=dict)
+
+
+class ExportCreateSchema(OpenApiSerializerExtension):
+    """The published request body: one shape per export kind (``kind`` names
+    it), whose ``filters`` are that kind's list filters with their own types
+    and limits and nothing else, as the service validates them; so a
+    generated client or fuzzer sends only what the server accepts."""
+
+    target_class = ExportCreateSerializer
+
+    def map_serializer(self, auto_schema, direction):
+        from drf_spectacular.plumbing import ResolvedComponent
+
+        from .registry import get_kind, kind_names
+
+        refs = []
+        for name in kind_names():
+            kind = get_kind(name)
+            filters = {
+                key: dict(getattr(filter_, "_spectacular_annotation", {}).get("field") or {"type": "string"})
+                for key, filter_ in kind.filterset_class.base_filters.items()
+            }
+            # One component per kind (its enums get names of their own).
+            component = ResolvedComponent(
+                name=f"{name.title()}ExportRequest",
+                type=ResolvedComponent.SCHEMA,
+                object=f"{name.title()}ExportRequest",
+                schema={
+                    "type": "object",
+                    "description": f"An export of {name}, filtered as the {name} list is.",
+                    "properties": {
+                        "kind": {"type": "string", "enum": [name]},
+                        "format": {"$ref": "#/components/schemas/ExportFormatEnum"},
+                        "filters": {"type": "object", "properties": filters, "additionalProperties": False},
+                    },
+                    "required": ["kind", "format"],
+                    "additionalProperties": False,
+                },
+            )
+            auto_schema.registry.register_on_missing(component)
+            refs.append(component.ref)
+        return {"oneOf": refs} if len(refs) > 1 else refs[0]

@@ -17,6 +17,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
+from config.db_routing import export_read_alias
 from config.errors import DomainError
 
 from .. import privacy
@@ -58,8 +59,8 @@ def export_selection(*, kind: ExportKind, filters: dict, user) -> QuerySet:
             errors[key] = [_("Must be a single value.")]
     if errors:
         raise _invalid(errors)
-    data = {k: v for k, v in filters.items() if v is not None and v != ""}
-    filterset = kind.filterset_class(data=data, queryset=kind.scoped_queryset(user))
+    # An empty or null filter is a 400, as on the list (config.filters.BaseFilterSet).
+    filterset = kind.filterset_class(data=dict(filters), queryset=kind.scoped_queryset(user))
     if not filterset.is_valid():
         raise _invalid({k: [str(m) for m in v] for k, v in filterset.errors.items()})
     shop_key = kind.shop_filter
@@ -261,7 +262,10 @@ def export_run(*, export_id: int, now: datetime) -> dict:
 
     try:
         kind = export_kind_get(export.kind)
-        selection = _selection_for(export, kind).order_by(*kind.ordering)[: rule("EXPORT_MAX_ROWS")]
+        # Issue 18: from the replica when there is one (once it has caught up with the primary).
+        selection = (
+            _selection_for(export, kind).using(export_read_alias()).order_by(*kind.ordering)[: rule("EXPORT_MAX_ROWS")]
+        )
         resource = kind.resource_class(user=export.created_by)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Progress from a connection of its own: never the one inside COPY (orders.exports.progress).

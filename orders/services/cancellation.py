@@ -11,7 +11,7 @@ from ..errors import OrderError
 from ..models import CancellationRequest, Order, Shop
 from ..overdue import ship_clock_resume
 from ..policy import business_day, day_bounds, rule
-from ..transitions import require_status
+from ..transitions import order_move, require_status
 from .events import order_event_record
 from .notifications import notification_create
 from .refunds import refund_issue
@@ -102,8 +102,7 @@ def cancellation_approve(*, cancellation: CancellationRequest, by, now: datetime
     cancellation.decided_by = by
     cancellation.decided_at = now
     cancellation.save(update_fields=["status", "decided_by", "decided_at"])
-    before = order.status
-    order.status = S.CANCELLED
+    before = order_move(order, S.CANCELLED)
     order.cancelled_at = now
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
     order_event_record(
