@@ -16,7 +16,7 @@ from . import overdue, selectors, services
 from .errors import OrderError
 from .filters import AfterSaleFilter, CancellationFilter, NotificationFilter, OrderFilter, ProductFilter
 from .idempotency import idempotent
-from .models import Product
+from .models import Notification, Product
 from .serializers import (
     AfterSaleSerializer,
     CancelInput,
@@ -218,8 +218,6 @@ class NotificationListApi(generics.ListAPIView):
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
-            from .models import Notification
-
             return Notification.objects.none()
         return selectors.notifications_for(self.request.user)
 
