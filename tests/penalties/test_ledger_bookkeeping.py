@@ -352,3 +352,31 @@ def test_p3_a_set_mark_is_where_the_batch_starts(shop_a):
     assert list(DepositEntry.objects.values_list("violation", flat=True)) == [from_here.pk]
     assert BatchMark.objects.get(name="deductions").position == from_here.pk + 1
     Violation.objects.filter(pk=below.pk).update(charge_status="waived")  # settled history, as a bulk load leaves it
+
+
+def test_p8_below_zero_notice_only_for_shops_charged_now_and_a_drift_elsewhere_blocks_no_one(shop_a, shop_b):
+    """P8/P6: the batch of 7 March notifies "below zero" only a shop it charged
+    that is now below zero (not one exactly at 0.00, not one already negative
+    but only waived tonight), still notifies a charged shop listed after a
+    shop with nothing charged, and checks the sum invariant of the shops it
+    charged only: a drifted balance in another shop does not stop it."""
+    from orders.models import Notification
+
+    overdue_at(shop_a, sh(2026, 3, 4, 10, 0))  # judged 4, 5, 6 March: charged twice, then waived
+    deposit_top_up(shop=shop_b, amount=Decimal("10.00"), by=None, reason="deposit", now=T)
+    overdue_at(shop_b, sh(2026, 3, 6, 10, 0))  # judged on 6 March: charged by the batch of 7 March
+    for day in range(3):
+        judge(sh(2026, 3, 4, 10, 5) + timedelta(days=day))
+        if day < 2:
+            deduct(sh(2026, 3, 5, 0, 30) + timedelta(days=day))
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("-25.00"))  # drifted (ledger says -20.00)
+
+    counts = deduct(sh(2026, 3, 7, 0, 30))
+    assert (counts["charged"], counts["waived_order_limit"], counts["negative_balances"]) == (1, 1, 0)
+    shop_b.refresh_from_db()
+    assert shop_b.deposit_balance == Decimal("0.00")
+    deducted = set(Notification.objects.filter(kind="deposit_deducted").values_list("dedupe_key", flat=True))
+    assert f"p3:{shop_b.pk}:2026-03-07" in deducted and f"p3:{shop_a.pk}:2026-03-07" not in deducted
+    negative = set(Notification.objects.filter(kind="deposit_negative").values_list("dedupe_key", flat=True))
+    assert negative == {f"p8:{shop_a.pk}:2026-03-05", f"p8:{shop_a.pk}:2026-03-06"}
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("-20.00"))
