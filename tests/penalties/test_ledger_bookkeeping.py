@@ -380,3 +380,34 @@ def test_p8_below_zero_notice_only_for_shops_charged_now_and_a_drift_elsewhere_b
     negative = set(Notification.objects.filter(kind="deposit_negative").values_list("dedupe_key", flat=True))
     assert negative == {f"p8:{shop_a.pk}:2026-03-05", f"p8:{shop_a.pk}:2026-03-06"}
     Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("-20.00"))
+
+
+def test_p3_cap_counts_whole_deductions_for_any_amount(shop_a, settings):
+    """P3 with other policy numbers: at 1.00 a deduction and a 2.50 cap, two
+    judgements of a day are charged (2.00) and the third is waived."""
+    settings.PLATFORM = {
+        **settings.PLATFORM,
+        "DEDUCTION_AMOUNT": Decimal("1.00"),
+        "DAILY_DEDUCTION_CAP": Decimal("2.50"),
+    }
+    overdue_at(shop_a, sh(2026, 3, 4, 10, 0), n=3)
+    judge(sh(2026, 3, 4, 10, 5))
+    counts = deduct(sh(2026, 3, 5, 0, 30))
+    assert (counts["charged"], counts["amount"], counts["waived_daily_cap"]) == (2, "2.00", 1)
+
+
+def test_p3_preview_reads_from_the_batch_mark(shop_a):
+    """P3: after a batch moved its mark, the preview reads from it as the
+    batch does: a (corrupt) pending row below the mark is not announced, the
+    new day's judgement is."""
+    from penalties.services import deductions_preview
+
+    first, second = overdue_at(shop_a, sh(2026, 3, 4, 10, 0)) + overdue_at(shop_a, sh(2026, 3, 5, 10, 0))
+    judge(sh(2026, 3, 4, 10, 5))
+    deduct(sh(2026, 3, 5, 0, 30))
+    judge(sh(2026, 3, 5, 10, 5))  # `second`'s judgement 1 and `first`'s judgement 2
+    below = Violation.objects.get(order=first, judgement_no=1)
+    Violation.objects.filter(pk=below.pk).update(charge_status="pending")
+    preview = deductions_preview(day=date(2026, 3, 6))
+    assert [(row["judgements"], row["charged"]) for row in preview] == [(2, 2)]
+    Violation.objects.filter(pk=below.pk).update(charge_status="charged")
