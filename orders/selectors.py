@@ -67,7 +67,9 @@ def order_detail_queryset(queryset: QuerySet) -> QuerySet:
     # Added by the penalties app (a reverse relation: no import of penalties here).
     if any(rel.get_accessor_name() == "violations" for rel in Order._meta.related_objects):
         lookups.append("violations")
-    return queryset.select_related("shop").prefetch_related(*lookups)
+    from .overdue import with_hold
+
+    return with_hold(queryset.select_related("shop")).prefetch_related(*lookups)
 
 
 def order_get_for(user, order_no: str):
