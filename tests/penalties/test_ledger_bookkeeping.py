@@ -156,7 +156,8 @@ def test_p3_business_day_one_second_after_midnight(shop_a):
     belongs to the next Shanghai day's batch, not the UTC day's."""
     order = overdue_at(shop_a, sh(2026, 3, 5, 0, 0, 0))[0]
     judge(sh(2026, 3, 5, 0, 0, 1))
-    assert deduct(sh(2026, 3, 5, 0, 30))["charged"] == 0  # same business day: not yet
+    nothing = deduct(sh(2026, 3, 5, 0, 30))  # same business day: not yet
+    assert (nothing["settled"], nothing["charged"], nothing["amount"], nothing["shops"]) == (0, 0, "0.00", 0)
     assert deduct(sh(2026, 3, 6, 0, 30))["charged"] == 1
     assert DepositEntry.objects.get(violation__order=order).business_day == date(2026, 3, 6)
 
@@ -372,7 +373,12 @@ def test_p8_below_zero_notice_only_for_shops_charged_now_and_a_drift_elsewhere_b
     Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("-25.00"))  # drifted (ledger says -20.00)
 
     counts = deduct(sh(2026, 3, 7, 0, 30))
-    assert (counts["charged"], counts["waived_order_limit"], counts["negative_balances"]) == (1, 1, 0)
+    assert (counts["charged"], counts["amount"], counts["waived_order_limit"], counts["negative_balances"]) == (
+        1,
+        "10.00",
+        1,
+        0,
+    )
     shop_b.refresh_from_db()
     assert shop_b.deposit_balance == Decimal("0.00")
     deducted = set(Notification.objects.filter(kind="deposit_deducted").values_list("dedupe_key", flat=True))
