@@ -63,7 +63,7 @@ def replica_has_replayed(lsn: str) -> bool:
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
         gate = _replica_gate.get()
-        if gate is None or _wrote.get() or model._meta.app_label in PRIMARY_ONLY_APPS:
+        if gate is None or _wrote.get() or model._meta.app_label in PRIMARY_ONLY_APPS or not replica_configured():
             return DEFAULT_DB_ALIAS
         return REPLICA if gate() else DEFAULT_DB_ALIAS
 
