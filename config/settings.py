@@ -324,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.declare_error_responses",  # every status a view can answer
         "config.schema.postprocess",  # descriptions, codes and examples (merchant docs)
+        "config.schema.publish_text_limits",  # free text in bodies: no NUL
     ],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
@@ -343,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "ExportStatusEnum": "orders.exports.models.Export.Status",
         "ExportFormatEnum": "orders.exports.models.Export.Format",
         "AppealReasonEnum": "penalties.models.Appeal.Reason",
+        "AppealStatusEnum": "penalties.models.Appeal.Status",
     },
 }
 
@@ -438,6 +440,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # O6: delivered orders whose confirmation window ended → completed;
+    # orders unpaid for UNPAID_CLOSE_MINUTES → closed.
+    "orders-complete-delivered": {
+        "task": "orders.complete_delivered",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    "orders-close-unpaid": {
+        "task": "orders.close_unpaid",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # W1: the outbox sweeper delivers what a lost message or a killed process
+    # left behind, and the retries that are due (backoff).
+    "orders-webhooks-sweep": {
+        "task": "orders.webhooks_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "orders-purge-idempotency-keys": {
         "task": "orders.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour=4),
@@ -499,6 +520,17 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
 # whose transaction is still committing cannot land behind a client's cursor.
 SYNC_SETTLE_SECONDS = int(os.environ.get("SYNC_SETTLE_SECONDS", "5"))
 
+# W1: event push. Targets must be public addresses (checked at registration
+# and again, resolved, at every delivery) unless private targets are allowed.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = 3.0
+WEBHOOK_READ_TIMEOUT_SECONDS = 5.0
+WEBHOOK_RETRY_HOURS = 24  # then the delivery is dead and the merchant notified
+WEBHOOK_RETRY_BASE_SECONDS = 30  # first retry, doubling
+WEBHOOK_RETRY_MAX_SECONDS = 3600  # longest wait between two attempts
+WEBHOOK_ATTEMPT_LEASE_SECONDS = 60  # a claimed attempt not finished by then is retried
+WEBHOOK_PAUSE_AFTER_DEAD = 5  # dead deliveries in a row that pause the endpoint
+
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
     "SHIP_HOURS": 48,  # O3
@@ -518,6 +550,8 @@ PLATFORM = {
     "DAILY_DEDUCTION_CAP": "500.00",  # P3
     "BAN_AFTER_JUDGEMENTS": 2,  # P4: banned when judged more than this
     "AUTO_CLOSE_DAYS": 150,  # P7
+    "CONFIRM_RECEIPT_DAYS": 10,  # O6: delivered → completed after the buyer's window
+    "UNPAID_CLOSE_MINUTES": 30,  # O6: pending_payment this long → closed as unpaid
     "REFUND_RETRY_BASE_SECONDS": 60,  # F1: first retry after an unanswered call, doubling
     "REFUND_RETRY_MAX_SECONDS": 3600,  # F1: longest wait between two calls
     "REFUND_CALL_LEASE_SECONDS": 300,  # F1: a claimed call not answered by then is retried
