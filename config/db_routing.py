@@ -60,6 +60,22 @@ def replica_has_replayed(lsn: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+def replica_lag_bytes() -> int | None:
+    """How far the replica's replay is behind the primary (None without a replica, -1 unreachable)."""
+    if not replica_configured():
+        return None
+    try:
+        target = primary_lsn()
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint", [target]
+            )
+            return int(cursor.fetchone()[0])
+    except Exception:  # noqa: BLE001
+        logger.warning("replica unreachable", exc_info=True)
+        return -1
+
+
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
         gate = _replica_gate.get()

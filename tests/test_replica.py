@@ -136,6 +136,9 @@ def test_i18_an_admin_approval_then_its_page_view_is_never_stale(client, replica
     assert page.status_code == 200 and re.search(r">\s*Approved\s*<", page.content.decode())
     # while the list of a colleague who wrote nothing comes from the replica, still behind
     assert _status_in_list(colleague) == "Pending review"
+    # and /metrics tells how far behind the replica is
+    lag = re.search(rb"^backoffice_replica_replay_lag_bytes ([0-9.e+]+)$", client.get("/metrics").content, re.M)
+    assert lag and float(lag.group(1)) > 0
     # once the replica has replayed the approval, everyone reads it there
     _resume(replica)
     _caught_up()
