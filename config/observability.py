@@ -62,7 +62,8 @@ REQUESTS = Counter(
 def _view_name(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "<unresolved>"
+        # WhiteNoise answers static files before any view is resolved.
+        return "<static>" if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") else "<unresolved>"
     return match.view_name or match.route or "<unnamed>"
 
 
