@@ -150,16 +150,15 @@ def test_i18_an_admin_approval_then_its_page_view_is_never_stale(client, replica
 @pytest.mark.replica
 @pytest.mark.celery_worker
 @pytest.mark.django_db(transaction=True)
-def test_i18_an_exports_copy_runs_on_the_replica(api, replica, shop_a, shop_b, tmp_path):
+def test_i18_an_exports_copy_runs_on_the_replica_and_so_does_an_xlsx_job(api, replica, shop_a, shop_b, tmp_path):
     """The worker (with ``DATABASE_REPLICA_URL``) streams the export's ``COPY``
     from the standby: the standby's statement log has it, the primary's does not;
     the job's own bookkeeping (claim, progress, done) is written on the primary."""
     for i in range(30):
         order_placed(shop=shop_a if i % 2 else shop_b)
-    user = UserFactory(username="replica_exporter")
-    ShopMembership.objects.bulk_create(
-        [ShopMembership(user=user, shop_id=pk) for pk in Shop.objects.values_list("pk", flat=True)]
-    )
+    shops = list(Shop.objects.values_list("pk", flat=True))
+    users = {fmt: UserFactory(username=f"replica_exporter_{fmt}") for fmt in ("csv", "xlsx")}
+    ShopMembership.objects.bulk_create([ShopMembership(user=u, shop_id=pk) for u in users.values() for pk in shops])
     logs = {name: LOG_DIR / f"{name}.log" for name in ("primary", "replica")}
     offsets = {name: path.stat().st_size for name, path in logs.items()}
     replica_url = urlsplit(REPLICA_URL)
@@ -174,34 +173,45 @@ def test_i18_an_exports_copy_runs_on_the_replica(api, replica, shop_a, shop_b, t
         "CONN_MAX_AGE": "0",
     }
     celery_app.conf.task_always_eager = False
+    details = {}
     try:
         with celery_worker(log=tmp_path / "worker.log", env=env, queues="bulk", name="replica") as worker:
-            response = api(user).post("/api/v1/exports/", {"kind": "orders", "format": "csv", "filters": {}})
-            assert response.status_code == 202, response.json()
-            export_id = response.json()["id"]
-            deadline = time.monotonic() + 90
-            while (detail := api(user).get(f"/api/v1/exports/{export_id}/").json())["status"] not in ("done", "failed"):
-                assert time.monotonic() < deadline, worker.output()[-3000:]
-                time.sleep(0.1)
+            for fmt, user in users.items():
+                response = api(user).post("/api/v1/exports/", {"kind": "orders", "format": fmt, "filters": {}})
+                assert response.status_code == 202, response.json()
+                export_id = response.json()["id"]
+                deadline = time.monotonic() + 90
+                while (detail := api(user).get(f"/api/v1/exports/{export_id}/").json())["status"] not in (
+                    "done",
+                    "failed",
+                ):
+                    assert time.monotonic() < deadline, worker.output()[-3000:]
+                    time.sleep(0.1)
+                details[fmt] = detail
             output = worker.output()
     finally:
         celery_app.conf.task_always_eager = True
-    assert detail["status"] == "done", (detail, output[-3000:])
-    assert detail["rows_written"] == 30
-    client = phone_verified(api(user), user)
-    body = b"".join(client.get(f"/api/v1/exports/{export_id}/download/").streaming_content).decode("utf-8-sig")
+    for detail in details.values():
+        assert detail["status"] == "done", (detail, output[-3000:])
+        assert detail["rows_written"] == 30
+    client = phone_verified(api(users["csv"]), users["csv"])
+    download = client.get(f"/api/v1/exports/{details['csv']['id']}/download/")
+    body = b"".join(download.streaming_content).decode("utf-8-sig")
     assert len(body.strip().splitlines()) == 31  # the header and every order
     database = connection.settings_dict["NAME"]
 
     def statements(name: str) -> list[str]:
         with open(logs[name], errors="replace") as f:
             f.seek(offsets[name])
-            return [line for line in f.read().splitlines() if f" {database} " in line and "statement:" in line]
+            lines = f.read().splitlines()
+        return [line for line in lines if f" {database} " in line and ("statement:" in line or "execute " in line)]
 
     copies = {name: [s for s in statements(name) if "COPY (SELECT" in s] for name in logs}
     assert len(copies["replica"]) == 1 and "orders_order" in copies["replica"][0], copies
     assert copies["primary"] == [], copies["primary"]
     assert any("UPDATE" in s and "orders_export" in s and "done" in s for s in statements("primary"))
+    # the XLSX job reads its rows from the standby too (a server-side cursor over the same selection)
+    assert [s for s in statements("replica") if "DECLARE" in s and '"orders_order"' in s]
 
 
 # --- without a replica, and which pages read from one (no replica needed) ------------------------
