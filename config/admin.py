@@ -9,7 +9,10 @@ from __future__ import annotations
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from unfold.admin import ModelAdmin
+from unfold.fields import UnfoldAdminReadonlyField
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+from .admin_site import user_may_open
 
 
 def _rethemed(model) -> None:
@@ -27,3 +30,18 @@ def _rethemed(model) -> None:
 
 for _model in [User, Group, *list(admin.site._registry)]:
     _rethemed(_model)
+
+
+# Only links the user can open: a read-only foreign key (who decided, which
+# user) links to the related admin page only for someone who may view it
+# (reviewers and support cannot open user pages); otherwise it is plain text.
+_linked_admin_url = UnfoldAdminReadonlyField.get_admin_url
+
+
+def _openable_admin_url(self, remote_field, remote_obj):
+    if not user_may_open(remote_field.model, remote_obj):
+        return str(remote_obj)
+    return _linked_admin_url(self, remote_field, remote_obj)
+
+
+UnfoldAdminReadonlyField.get_admin_url = _openable_admin_url

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -31,8 +31,18 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.admin_actions import run_per_row
+from config.admin_site import current_request
+from config.labels import (
+    TimelineInlineMixin,
+    cause_label,
+    data_summary,
+    event_label,
+    labelled_values_filter,
+    money,
+    time_left,
+)
 
-from . import privacy, selectors, services
+from . import overdue, privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
@@ -40,6 +50,7 @@ from .models import (
     CancellationRequest,
     ContactReveal,
     Notification,
+    NotificationRead,
     Order,
     OrderEvent,
     OrderItem,
@@ -237,7 +248,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
+            return queryset.filter(overdue.overdue_q(timezone.now()))  # P1: the one definition
         return queryset
 
 
@@ -250,10 +261,7 @@ class ShipDueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "24h":
-            now = timezone.now()
-            return queryset.filter(
-                status=Order.Status.AWAITING_SHIPMENT, ship_by__gte=now, ship_by__lt=now + timedelta(hours=24)
-            )
+            return queryset.filter(overdue.due_within_q(timezone.now(), 24))  # the API's board, same rule
         return queryset
 
 
@@ -283,15 +291,30 @@ class OrderItemInline(ReadOnlyInline):
     fields = ["product", "name", "unit_price", "quantity"]
 
 
-class OrderEventInline(ReadOnlyInline):
+class OrderEventInline(TimelineInlineMixin, ReadOnlyInline):
+    """The order's event log as a timeline (who, what, from → to, note)."""
+
     model = OrderEvent
-    fields = ["created_at", "kind", "actor", "actor_role", "from_status", "to_status", "note", "data"]
     ordering = ["created_at", "id"]
+    verbose_name_plural = _("Timeline")
+    status_choices = dict(Order.Status.choices)
+    data_choices = {"reason": dict(CancellationRequest.Reason.choices)}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["cause", "amount", "route", "status", "attempts", "last_error", "created_at", "settled_at"]
+    fields = ["cause_text", "amount_text", "route", "status", "attempts", "last_error", "created_at", "settled_at"]
+
+    @admin.display(description=_("for"))
+    def cause_text(self, obj):
+        return cause_label(obj.cause)
+
+    @admin.display(description=_("amount"))
+    def amount_text(self, obj):
+        return money(obj.amount)
 
 
 class CancellationInline(ReadOnlyInline):
@@ -332,6 +355,7 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
         "total_amount",
         "placed_at",
         "ship_by",
+        "ship_time_left",
         "in_after_sale",
         "logistics_abnormal",
     ]
@@ -410,15 +434,18 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     # Links to what other apps hold about this order, by admin URL name only
     # (orders imports neither tickets nor penalties).
     RELATED = [
-        ("admin:tickets_ticket_changelist", _("Service tickets")),
-        ("admin:tickets_ticket_add", _("Open a ticket")),
-        ("admin:penalties_violation_changelist", _("Violations")),
+        ("admin:tickets_ticket_changelist", _("Service tickets"), "tickets.view_ticket"),
+        ("admin:tickets_ticket_add", _("Open a ticket"), "tickets.add_ticket"),
+        ("admin:penalties_violation_changelist", _("Violations"), "penalties.view_violation"),
     ]
 
     @admin.display(description=_("related"))
     def related_links(self, obj: Order) -> str:
         links = []
-        for url_name, label in self.RELATED:
+        request = current_request.get()
+        for url_name, label, perm in self.RELATED:
+            if request is None or not request.user.has_perm(perm):
+                continue  # only links the user can open
             try:
                 url = reverse(url_name)
             except NoReverseMatch:
@@ -426,6 +453,14 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
             param = "order_no" if url_name.endswith("_add") else "q"
             links.append(format_html('<a href="{}?{}={}">{}</a>', url, param, obj.order_no, label))
         return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
+
+    @admin.display(description=_("time left to ship"), ordering="ship_by")
+    def ship_time_left(self, obj: Order) -> str:
+        """Issue 15: remaining time to the ship-by deadline, coloured by urgency
+        (only while the order waits for shipment)."""
+        if obj.status != Order.Status.AWAITING_SHIPMENT or obj.ship_by is None:
+            return "—"
+        return time_left(obj.ship_by, timezone.now())
 
     @admin.display(description=_("buyer phone"))
     def buyer_phone(self, obj: Order) -> str:
@@ -625,7 +660,17 @@ class CancellationRequestAdmin(ModelAdmin):
 
 
 class RefundAdminBase(ModelAdmin):
-    list_display = ["cause", "order", "shop", "amount", "route", "status", "attempts", "last_error", "created_at"]
+    list_display = [
+        "order",
+        "cause_text",
+        "shop",
+        "amount_text",
+        "route",
+        "status",
+        "attempts",
+        "last_error",
+        "created_at",
+    ]
     list_select_related = ["order", "shop"]
     search_fields = ["=cause", "=order__order_no"]
     list_per_page = 100
@@ -633,8 +678,8 @@ class RefundAdminBase(ModelAdmin):
     readonly_fields = [
         "order",
         "shop",
-        "cause",
-        "amount",
+        "cause_text",
+        "amount_text",
         "route",
         "status",
         "attempts",
@@ -645,6 +690,17 @@ class RefundAdminBase(ModelAdmin):
         "settled_by",
         "settlement_note",
     ]
+
+    def get_fields(self, request, obj=None):
+        return self.readonly_fields  # all read-only: never the raw cause code
+
+    @admin.display(description=_("for"), ordering="cause")
+    def cause_text(self, obj):
+        return cause_label(obj.cause)
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_text(self, obj):
+        return money(obj.amount)
 
     def has_add_permission(self, request):
         return False
@@ -761,14 +817,53 @@ class AfterSaleAdmin(ModelAdmin):
         return False
 
 
+class NotificationReadInline(ReadOnlyInline):
+    """Who of the shop's members has read it (read state is per user)."""
+
+    model = NotificationRead
+    fields = ["user", "read_at"]
+    ordering = ["read_at", "id"]
+    verbose_name = _("read by")
+    verbose_name_plural = _("read by")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_notification")
+
+
 @admin.register(Notification)
 class NotificationAdmin(ModelAdmin):
-    list_display = ["title", "shop", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
+    list_display = ["title", "shop", "kind_text", "created_at", "read_by"]
+    list_filter = [("kind", labelled_values_filter(event_label))]
     list_select_related = ["shop"]
     list_per_page = 100
     show_full_result_count = False
-    readonly_fields = ["shop", "kind", "title", "body", "data", "dedupe_key", "created_at", "read_at"]
+    fields = ["shop", "kind_text", "title", "body", "data_text", "created_at"]
+    readonly_fields = fields
+    inlines = [NotificationReadInline]
+
+    def get_queryset(self, request):
+        # A correlated count per listed row (a page of 100), not a GROUP BY over the table.
+        reads = (
+            NotificationRead.objects.filter(notification=OuterRef("pk"))
+            .order_by()
+            .values("notification")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(read_count=Coalesce(Subquery(reads), 0))
+
+    @admin.display(description=_("read by"))
+    def read_by(self, obj) -> str:
+        """How many of the shop's members have read it (each member has their own read state)."""
+        return gettext("%(n)d member(s)") % {"n": obj.read_count}
+
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_text(self, obj):
+        return event_label(obj.kind)
+
+    @admin.display(description=_("details"))
+    def data_text(self, obj):
+        return data_summary(obj.data) or "—"
 
     def has_add_permission(self, request):
         return False

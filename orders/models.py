@@ -6,6 +6,7 @@ Asia/Shanghai). Status and money change only through ``orders.services``.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -37,7 +38,7 @@ class Shop(models.Model):
     rating_score = models.DecimalField(_("rating"), max_digits=5, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="ShopMembership", related_name="shops", blank=True
+        settings.AUTH_USER_MODEL, through="ShopMembership", related_name="shops", blank=True, verbose_name=_("Members")
     )
 
     class Meta:
@@ -63,8 +64,10 @@ class ShopMembership(models.Model):
         OWNER = "owner", _("Owner")
         STAFF = "staff", _("Staff")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("User")
+    )
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("Shop"))
     role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.OWNER)
 
     class Meta:
@@ -81,7 +84,7 @@ class Product(models.Model):
         ON_SALE = "on_sale", _("On sale")
         BANNED = "banned", _("Banned")  # 封禁 (P4)
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="products", verbose_name=_("Shop"))
     name = models.CharField(_("name"), max_length=200)
     sku = models.CharField(_("SKU"), max_length=64)
     price = models.DecimalField(_("price"), **MONEY)
@@ -104,6 +107,21 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})"
 
 
+# O1: set only by ``orders.transitions.orders_move`` around its set-based UPDATE.
+ORDER_STATUS_MOVE: ContextVar[bool] = ContextVar("order_status_move", default=False)
+
+
+class StatusWriteOutsideTable(RuntimeError):
+    """An order's status was written without ``orders.transitions`` (O1): a bug."""
+
+
+class OrderQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "status" in kwargs and not ORDER_STATUS_MOVE.get():
+            raise StatusWriteOutsideTable("Order.status is changed only through orders.transitions.orders_move")
+        return super().update(**kwargs)
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
@@ -114,7 +132,7 @@ class Order(models.Model):
         CLOSED = "closed", _("Closed")  # 已关闭
 
     order_no = models.CharField(_("order number"), max_length=32, unique=True)
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="orders", verbose_name=_("Shop"))
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
     buyer_name = models.CharField(_("buyer name"), max_length=100)
     # O5: the phone is stored encrypted, found by a keyed hash, shown masked.
@@ -138,11 +156,15 @@ class Order(models.Model):
     tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, default="")
     last_tracking_at = models.DateTimeField(_("last tracking update"), null=True, blank=True)
     logistics_abnormal = models.BooleanField(_("logistics abnormal"), default=False)
+    # O6: the carrier's delivery confirmation; completed after the buyer's window.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     in_after_sale = models.BooleanField(_("in after-sale"), default=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("order")
@@ -174,6 +196,8 @@ class Order(models.Model):
             # O4: shipped orders by their last tracking update.
             models.Index(fields=["last_tracking_at"], name="order_shipped_tracking", condition=Q(status="shipped")),
             models.Index(fields=["shop", "-placed_at"], name="order_in_after_sale", condition=Q(in_after_sale=True)),
+            # O6: delivered orders waiting for the end of the buyer's confirmation window.
+            models.Index(fields=["delivered_at"], name="order_delivered_shipped", condition=Q(status="shipped")),
             models.Index(
                 fields=["shop", "-placed_at"], name="order_logistics_abnormal", condition=Q(logistics_abnormal=True)
             ),
@@ -184,10 +208,38 @@ class Order(models.Model):
     def __str__(self) -> str:
         return self.order_no
 
+    def save(self, *args, **kwargs):
+        loaded = self.__dict__.get("_status_loaded")
+        update_fields = kwargs.get("update_fields")
+        writes_status = update_fields is None or "status" in update_fields
+        if not self._state.adding and writes_status and loaded is not None and self.status != loaded:
+            if self.__dict__.get("_status_move") != (loaded, self.status):
+                raise StatusWriteOutsideTable(
+                    f"Order {self.pk}: {loaded} -> {self.status} without orders.transitions.order_move"
+                )
+        super().save(*args, **kwargs)
+        self._status_loaded = self.status
+        self._status_move = None
+
+    # O1: a loaded order remembers its status; saving a different one needs the
+    # move declared by ``orders.transitions.order_move`` (checked against the table).
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_loaded = instance.__dict__.get("status")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._status_loaded = self.__dict__.get("status")
+        self._status_move = None
+
 
 class OrderItem(models.Model):
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items", verbose_name=_("Order"))
+    product = models.ForeignKey(
+        Product, on_delete=models.PROTECT, related_name="order_items", verbose_name=_("Product")
+    )
     name = models.CharField(_("name as sold"), max_length=200)
     unit_price = models.DecimalField(_("unit price"), **MONEY)
     quantity = models.PositiveIntegerField(_("quantity"))
@@ -223,7 +275,12 @@ class OrderEvent(models.Model):
     # the same statement), and orders are never deleted (``PROTECT`` still
     # guards ORM deletes).
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="events", db_index=False, db_constraint=False
+        Order,
+        on_delete=models.PROTECT,
+        related_name="events",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("Order"),
     )
     kind = models.CharField(_("event"), max_length=40)
     # The same for the actor (users are deactivated, never deleted; ``PROTECT``
@@ -237,6 +294,7 @@ class OrderEvent(models.Model):
         related_name="+",
         db_index=False,
         db_constraint=False,
+        verbose_name=_("Actor"),
     )
     actor_role = models.CharField(_("actor"), max_length=16, choices=Actor.choices, default=Actor.SYSTEM)
     from_status = models.CharField(_("from"), max_length=20, blank=True, default="")
@@ -255,7 +313,9 @@ class OrderEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.kind}"
+        from config.labels import event_label
+
+        return f"{self.order.order_no} · {event_label(self.kind)}"
 
 
 class CancellationRequest(models.Model):
@@ -271,16 +331,24 @@ class CancellationRequest(models.Model):
         PENDING_REVIEW = "pending_review", _("Pending review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("Order"))
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("Shop"))
     reason = models.CharField(_("reason"), max_length=32, choices=Reason.choices)
     detail = models.TextField(_("detail"), blank=True, default="")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING_REVIEW)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Requested by")
+    )
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True, default="")
@@ -293,7 +361,8 @@ class CancellationRequest(models.Model):
                 fields=["order"], condition=Q(status="pending_review"), name="one_pending_cancellation_per_order"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending_review", "approved", "rejected"]), name="cancellation_status_valid"
+                condition=Q(status__in=["pending_review", "approved", "rejected", "closed"]),
+                name="cancellation_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(reason__in=["out_of_stock", "quality_issue", "logistics_exception", "other"]),
@@ -320,8 +389,8 @@ class Refund(models.Model):
         PENDING = "pending", _("Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("Order"))
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="refunds", verbose_name=_("Shop"))
     cause = models.CharField(_("cause"), max_length=64, unique=True)
     amount = models.DecimalField(_("amount"), **MONEY)
     route = models.CharField(_("route"), max_length=16, choices=Route.choices, default=Route.ORIGINAL)
@@ -337,7 +406,12 @@ class Refund(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
     settled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Settled by"),
     )
     settlement_note = models.TextField(_("settlement note"), blank=True, default="")
 
@@ -365,7 +439,9 @@ class Refund(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.cause} {self.amount}"
+        from config.labels import money
+
+        return f"{self.order.order_no} · {self.get_status_display()} · {money(self.amount)}"
 
 
 class AfterSale(models.Model):
@@ -387,9 +463,10 @@ class AfterSale(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales")
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales")
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales", verbose_name=_("Order"))
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales", verbose_name=_("Shop"))
     type = models.CharField(_("type"), max_length=16, choices=Type.choices)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
@@ -397,7 +474,12 @@ class AfterSale(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True, default="")
@@ -410,7 +492,7 @@ class AfterSale(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="after_sale_amount_non_negative"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "rejected"]), name="after_sale_status_valid"
+                condition=Q(status__in=["pending", "approved", "rejected", "closed"]), name="after_sale_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(type__in=["refund_only", "return_refund", "exchange"]), name="after_sale_type_valid"
@@ -427,7 +509,7 @@ class AfterSale(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} {self.type} ({self.status})"
+        return f"{self.order.order_no} · {self.get_type_display()} · {self.get_status_display()}"
 
 
 class Notification(models.Model):
@@ -437,25 +519,42 @@ class Notification(models.Model):
     makes "notify once" a database fact (a rerun inserts nothing).
     """
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="notifications")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("Shop"))
     kind = models.CharField(_("kind"), max_length=40)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True, default="")
     data = models.JSONField(_("data"), default=dict, blank=True)
-    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True)
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True, verbose_name=_("Dedupe key"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["shop", "-id"], name="notification_shop"),
-            models.Index(fields=["shop", "-id"], name="notification_unread", condition=Q(read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationRead(models.Model):
+    """Who has read a notification, and when: read state is per user, so one
+    member marking a shop's notification read never hides it from colleagues."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("notification read")
+        verbose_name_plural = _("notification reads")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.user_id}"
 
 
 class IdempotencyKey(models.Model):

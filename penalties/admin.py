@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from config.admin_actions import run_per_row
+from config.admin_site import user_may_open
+from config.labels import COUNT_LABELS, counts_summary, job_label, labelled_values_filter, local_time, money
 from orders.models import Shop
 from orders.policy import business_day
 
@@ -179,39 +181,46 @@ def shop_penalties_panel(shop: Shop) -> str:
     bans = ProductBan.objects.filter(product__shop=shop).select_related("product").order_by("-id")[:10]
     sanctions = ShopSanction.objects.filter(shop=shop).select_related("by").order_by("-id")[:5]
     ratings = list(ShopRating.objects.filter(shop=shop).order_by("-day")[:30])
-    url = lambda name: reverse(f"admin:penalties_{name}_changelist")  # noqa: E731
+
+    def all_link(model, query: str) -> str:
+        # "(all)" to the filtered list, only for someone who may open it.
+        if not user_may_open(model):
+            return ""
+        url = reverse(f"admin:penalties_{model._meta.model_name}_changelist")
+        return format_html(" (<a href='{}?{}'>{}</a>)", url, query, _("all"))
+
     return format_html(
         "<div><p><b>{}</b> {} · <b>{}</b> {}</p>"
-        "<p><b>{}</b> (<a href='{}?shop__id__exact={}'>{}</a>)</p><ul>{}</ul>"
-        "<p><b>{}</b> (<a href='{}?product__shop__id__exact={}'>{}</a>)</p><ul>{}</ul>"
+        "<p><b>{}</b>{}</p><ul>{}</ul>"
+        "<p><b>{}</b>{}</p><ul>{}</ul>"
         "<p><b>{}</b></p><ul>{}</ul>"
-        "<p><b>{}</b> (<a href='{}?shop__id__exact={}'>{}</a>): {}</p></div>",
+        "<p><b>{}</b>{}: {}</p></div>",
         _("Deposit balance:"),
-        shop.deposit_balance,
+        money(shop.deposit_balance),
         _("Rating:"),
         shop.rating_score if shop.rating_score is not None else "—",
         _("Recent ledger"),
-        url("depositentry"),
-        shop.pk,
-        _("all"),
+        all_link(DepositEntry, f"shop__id__exact={shop.pk}"),
         format_html_join(
             "",
             "<li>{} {} {} → {}</li>",
-            ((e.created_at, e.get_kind_display(), e.amount, e.balance_after) for e in entries),
+            (
+                (local_time(e.created_at), e.get_kind_display(), money(e.amount), money(e.balance_after))
+                for e in entries
+            ),
         )
         or format_html("<li>—</li>"),
         _("Banned products"),
-        url("productban"),
-        shop.pk,
-        _("all"),
-        format_html_join("", "<li>{} ({})</li>", ((b.product.name, b.created_at) for b in bans))
+        all_link(ProductBan, f"product__shop__id__exact={shop.pk}"),
+        format_html_join("", "<li>{} ({})</li>", ((b.product.name, local_time(b.created_at)) for b in bans))
         or format_html("<li>—</li>"),
         _("Sanctions"),
-        _items("<li>{} {} · {}: {}</li>", [(x.created_at, x.get_action_display(), x.by, x.reason) for x in sanctions]),
+        _items(
+            "<li>{} {} · {}: {}</li>",
+            [(local_time(x.created_at), x.get_action_display(), x.by, x.reason) for x in sanctions],
+        ),
         _("Rating trend"),
-        url("shoprating"),
-        shop.pk,
-        _("all"),
+        all_link(ShopRating, f"shop__id__exact={shop.pk}"),
         " · ".join(f"{r.day:%m-%d} {r.score}" for r in reversed(ratings)) or "—",
     )
 
@@ -518,11 +527,14 @@ class ShopRatingAdmin(ReadOnlyAdmin):
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                ((n, c.get("numerator"), c.get("denominator"), c.get("rate"), c.get("weight")) for n, c in rows),
+                (
+                    (COUNT_LABELS.get(n, n), c.get("numerator"), c.get("denominator"), c.get("rate"), c.get("weight"))
+                    for n, c in rows
+                ),
             ),
             _("Window:"),
-            window.get("since", "?"),
-            window.get("until", "?"),
+            local_time(window.get("since")),
+            local_time(window.get("until")),
             violations,
             obj.shop_id,
             _("the shop's judged orders"),
@@ -531,8 +543,18 @@ class ShopRatingAdmin(ReadOnlyAdmin):
 
 @admin.register(JobRun)
 class JobRunAdmin(ReadOnlyAdmin):
-    list_display = ["job", "business_day", "started_at", "finished_at", "counts", "error"]
-    list_filter = ["job", "business_day"]
+    list_display = ["job_name", "business_day", "started_at", "finished_at", "counts_text", "error"]
+    list_filter = [("job", labelled_values_filter(job_label)), "business_day"]
+    fields = ["job_name", "business_day", "daily", "started_at", "finished_at", "attempts", "counts_text", "error"]
+    readonly_fields = fields
+
+    @admin.display(description=_("job"), ordering="job")
+    def job_name(self, obj):
+        return job_label(obj.job)
+
+    @admin.display(description=_("counts"))
+    def counts_text(self, obj):
+        return counts_summary(obj.counts)
 
 
 # --- the shop page: orders' ShopAdmin plus the penalties panel and actions -------

@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from orders.models import Order, Product, Shop
@@ -49,10 +50,20 @@ class Violation(models.Model):
     # ``(order, judgement_no)`` and ``(shop, -judged_at)`` indexes serve the
     # lookups the single-column indexes served.
     order = models.ForeignKey(
-        Order, on_delete=models.PROTECT, related_name="violations", db_index=False, db_constraint=False
+        Order,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("Order"),
     )
     shop = models.ForeignKey(
-        Shop, on_delete=models.PROTECT, related_name="violations", db_index=False, db_constraint=False
+        Shop,
+        on_delete=models.PROTECT,
+        related_name="violations",
+        db_index=False,
+        db_constraint=False,
+        verbose_name=_("Shop"),
     )
     judgement_no = models.PositiveSmallIntegerField(_("judgement number"))
     judged_at = models.DateTimeField(_("judged at"))
@@ -101,7 +112,7 @@ class Violation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} #{self.judgement_no}"
+        return gettext("%(order_no)s · judgement %(no)s") % {"order_no": self.order.order_no, "no": self.judgement_no}
 
 
 def appeal_evidence_path(instance: AppealEvidence, filename: str) -> str:
@@ -180,13 +191,13 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order_id} #{self.violation_id} {self.status}"
+        return f"{self.violation.order.order_no} · {self.get_status_display()}"
 
 
 class AppealEvidence(models.Model):
     """An evidence image of an appeal (validated like ticket evidence)."""
 
-    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="images")
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="images", verbose_name=_("Appeal"))
     image = models.ImageField(_("image"), upload_to=appeal_evidence_path, validators=[validate_evidence_image])
     size = models.PositiveIntegerField(_("size (bytes)"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -231,15 +242,27 @@ class DepositEntry(models.Model):
         REVERSAL = "reversal", _("Reversal of a deduction")
         ADJUSTMENT = "adjustment", _("Adjustment")
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="deposit_entries")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="deposit_entries", verbose_name=_("Shop"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)  # signed: deductions are negative
     balance_after = models.DecimalField(_("balance after"), **MONEY)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     violation = models.ForeignKey(
-        Violation, on_delete=models.PROTECT, null=True, blank=True, related_name="deposit_entries"
+        Violation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deposit_entries",
+        verbose_name=_("Violation"),
     )
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("By"),
+    )
     reason = models.TextField(_("reason"), blank=True, default="")
     # P3: the business day (Asia/Shanghai) a deduction belongs to, i.e. its
     # judgement's day + 1, the day whose cap it counts under. Deductions only.
@@ -290,15 +313,17 @@ class DepositEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop_id} {self.kind} {self.amount}"
+        from config.labels import money
+
+        return f"{self.shop} · {self.get_kind_display()} · {money(self.amount)}"
 
 
 class ProductBan(models.Model):
     """P4: a product banned after an order of it was judged a third time."""
 
-    product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="ban")
-    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+")
-    violation = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="bans")
+    product = models.OneToOneField(Product, on_delete=models.PROTECT, related_name="ban", verbose_name=_("Product"))
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="+", verbose_name=_("Order"))
+    violation = models.ForeignKey(Violation, on_delete=models.PROTECT, related_name="bans", verbose_name=_("Violation"))
     created_at = models.DateTimeField(_("banned at"), default=timezone.now)
 
     class Meta:
@@ -307,7 +332,7 @@ class ProductBan(models.Model):
         ordering = ["-id"]
 
     def __str__(self) -> str:
-        return f"{self.product_id} banned"
+        return f"{self.product.name} · {gettext('Banned')}"
 
 
 class ShopSanction(models.Model):
@@ -318,10 +343,10 @@ class ShopSanction(models.Model):
         CLEAR = "clear", _("Clear")  # 清退
         LIFT = "lift", _("Lift suspension")
 
-    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sanctions")
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="sanctions", verbose_name=_("Shop"))
     action = models.CharField(_("action"), max_length=16, choices=Action.choices)
     reason = models.TextField(_("reason"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("By"))
     created_at = models.DateTimeField(_("at"), default=timezone.now)
 
     class Meta:
@@ -334,7 +359,7 @@ class ShopSanction(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop_id} {self.action}"
+        return f"{self.shop} · {self.get_action_display()}"
 
 
 class SanctionCandidate(Shop):
@@ -352,7 +377,7 @@ class ShopRating(models.Model):
     """R1: the shop's score for one Asia/Shanghai day and its components
     (``{name: {"numerator", "denominator", "rate", "weight"}}``)."""
 
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="ratings")
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="ratings", verbose_name=_("Shop"))
     day = models.DateField(_("day"))
     score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
     components = models.JSONField(_("components"), default=dict)
@@ -368,7 +393,7 @@ class ShopRating(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.shop_id} {self.day} {self.score}"
+        return f"{self.shop} · {self.day} · {self.score}"
 
 
 class JobRun(models.Model):
@@ -398,4 +423,6 @@ class JobRun(models.Model):
         indexes = [models.Index(fields=["job", "-started_at"], name="job_run_job")]
 
     def __str__(self) -> str:
-        return f"{self.job} {self.business_day}"
+        from config.labels import job_label
+
+        return f"{job_label(self.job)} · {self.business_day}"

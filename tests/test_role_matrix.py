@@ -71,6 +71,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
         (401, 403, 403, 403, 403, 200),
         "tracking",
     ),
+    ("/api/v1/intake/orders/{shipped_order_no}/delivered/", "post"): (
+        (401, 403, 403, 403, 403, 200),
+        "delivered",
+    ),
     ("/api/v1/intake/after-sales/", "post"): ((401, 403, 403, 403, 403, 201), "intake_after_sale"),
     ("/api/v1/tickets/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/tickets/", "post"): ((401, 403, 403, 201, 403, 403), "open_ticket"),
@@ -234,8 +238,7 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         now=now - timedelta(minutes=5),
     )
     export_run(export_id=export.pk, now=now - timedelta(minutes=5))
-    # X2 counts on the database's clock (export_request writes created_at from it):
-    # this export is 5 minutes old, so the cells' own POST is not rate limited.
+    # X2 counts on the database's clock: the set-up export is five minutes old there too.
     type(export).objects.filter(pk=export.pk).update(created_at=now - timedelta(minutes=5))
     # V1: two judged orders of shop A, one of them appealed with an image.
     from penalties.models import Violation
@@ -329,6 +332,8 @@ def _body(spec, role: str, world: dict):
         }
     if spec == "tracking":
         return {"event_at": now.isoformat(), "description": "arrived at hub"}
+    if spec == "delivered":
+        return {"delivered_at": now.isoformat()}
     if spec == "intake_after_sale":
         return {
             "order_no": world["order"].order_no,

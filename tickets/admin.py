@@ -17,22 +17,33 @@ from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
 from config.errors import DomainError
+from config.labels import TimelineInlineMixin
 from orders.exports.admin import BackgroundExportMixin
 from orders.models import Order
 
 from . import services
+from .dashboard import deadline_buckets, in_bucket
 from .models import ServiceType, Ticket, TicketEvent, TicketReply
 
 
 @admin.register(ServiceType)
 class ServiceTypeAdmin(ModelAdmin):
-    list_display = ["code", "name", "sla_hours", "allows_agreed_close", "evidence_required", "active"]
+    list_display = ["name", "sla_hours", "allows_agreed_close", "evidence_required", "active", "api_code"]
     list_editable = ["sla_hours", "allows_agreed_close", "evidence_required", "active"]
     search_fields = ["=code", "name"]
 
     def get_readonly_fields(self, request, obj=None):
         # The code is what the API and stored filters use; it never changes.
-        return ["code"] if obj else []
+        return ["api_code"] if obj else []
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [name for name in fields if name != "code"] if obj else fields
+
+    @admin.display(description=_("API code"), ordering="code")
+    def api_code(self, obj):
+        # An identifier for integrators, shown as such (not UI text).
+        return format_html("<code>{}</code>", obj.code)
 
     def has_delete_permission(self, request, obj=None):
         return False  # tickets reference types (PROTECT); retire a type with "active" instead
@@ -77,10 +88,15 @@ class TicketReplyInline(_ReadOnlyInline):
         )
 
 
-class TicketEventInline(_ReadOnlyInline):
+class TicketEventInline(TimelineInlineMixin, _ReadOnlyInline):
+    """The ticket's event log as a timeline (who, what, from → to, note)."""
+
     model = TicketEvent
-    fields = ["created_at", "kind", "actor_role", "actor", "from_status", "to_status", "note"]
-    readonly_fields = fields
+    verbose_name_plural = _("Timeline")
+    status_choices = dict(Ticket.Status.choices)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
 
 
 class RejectForm(forms.Form):
@@ -102,17 +118,56 @@ class OpenTicketForm(forms.Form):
         return order.order_no
 
 
+URGENCY_STYLE = {
+    "overdue": "color:#b91c1c;font-weight:600",  # red
+    "soon": "color:#b91c1c;font-weight:600",  # red: within the reminder window
+    "today": "color:#b45309;font-weight:600",  # amber: later today
+    "later": "color:#15803d",  # green
+}
+
+
 def _countdown(ticket: Ticket, now) -> str:
+    """Time left with its urgency colour (the workbench's buckets)."""
     seconds = ticket.remaining_seconds(now)
     if seconds is None:
         return "—"
+    bucket = next(
+        (name for name, bounds in deadline_buckets(now).items() if in_bounds(ticket.handle_deadline, bounds)),
+        "later",
+    )
     if seconds == 0:
-        return format_html('<strong style="color:#ba2121">{}</strong>', gettext("overdue"))
-    hours, rest = divmod(seconds, 3600)
-    text = f"{hours}h {rest // 60:02d}m"
-    if seconds < 2 * 3600:
-        return format_html('<strong style="color:#ba2121">{}</strong>', text)
-    return format_html("<span>{}</span>", text)
+        text = gettext("overdue")
+    else:
+        hours, rest = divmod(seconds, 3600)
+        text = f"{hours}h {rest // 60:02d}m"
+    return format_html('<span data-urgency="{}" style="{}">{}</span>', bucket, URGENCY_STYLE[bucket], text)
+
+
+def in_bounds(value, bounds) -> bool:
+    since, until = bounds
+    return (since is None or value >= since) and (until is None or value < until)
+
+
+class TimeLeftFilter(admin.SimpleListFilter):
+    """Issue 15: the workbench's exclusive deadline buckets as a list filter
+    (pending tickets only)."""
+
+    title = _("time left")
+    parameter_name = "time_left"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("overdue", _("past the deadline")),
+            ("soon", _("due within the reminder window")),
+            ("today", _("due later today")),
+            ("later", _("due after today")),
+        ]
+
+    def queryset(self, request, queryset):
+        bounds = deadline_buckets(timezone.now()).get(self.value() or "")
+        if bounds is None:
+            return queryset
+        return in_bucket(queryset.filter(status=Ticket.Status.PENDING), bounds)
 
 
 @admin.register(Ticket)
@@ -128,7 +183,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
         "countdown",
         "created_at",
     ]
-    list_filter = ["status", "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
     search_fields = ["=ticket_no", "=order__order_no"]
     search_help_text = _("Exact ticket number or order number.")
     list_select_related = ["order", "shop", "service_type"]

@@ -22,12 +22,50 @@ from .models import Ticket
 SOON_HOURS = 2
 
 
-def _pending_by_deadline_url() -> str | None:
-    """The pending list, soonest deadline first (the countdown column sorts by deadline)."""
-    params = {"status__exact": Ticket.Status.PENDING}
+def deadline_buckets(now: datetime) -> dict[str, tuple[datetime | None, datetime | None]]:
+    """Issue 15: the pending tickets' deadline buckets, each ``[from, until)``
+    and exclusive of the others: past the deadline, due within the reminder
+    window (2 h), due later today (Asia/Shanghai), due after today. The
+    workbench counts them and the ticket list filters by them (``time_left``)."""
+    soon = now + timedelta(hours=int(rule("TICKET_REMINDER_HOURS") or SOON_HOURS))
+    _start, end_of_today = day_bounds(business_day(now))
+    today_until = max(soon, end_of_today)
+    return {
+        "overdue": (None, now),
+        "soon": (now, soon),
+        "today": (soon, today_until),
+        "later": (today_until, None),
+    }
+
+
+def in_bucket(queryset, bounds: tuple[datetime | None, datetime | None]):
+    since, until = bounds
+    if since is not None:
+        queryset = queryset.filter(handle_deadline__gte=since)
+    if until is not None:
+        queryset = queryset.filter(handle_deadline__lt=until)
+    return queryset
+
+
+def countdown_order(request) -> str | None:
+    """The ticket list's ``o=`` value sorting by time left, soonest first:
+    the column's position counting the checkbox column when there are actions
+    (the admin puts it first), as the changelist numbers them."""
     model_admin = admin.site._registry.get(Ticket)
-    if model_admin is not None and "countdown" in model_admin.list_display:
-        params["o"] = str(list(model_admin.list_display).index("countdown"))
+    if model_admin is None:
+        return None
+    list_display = list(model_admin.get_list_display(request))
+    if "countdown" not in list_display:
+        return None
+    offset = 1 if model_admin.get_actions(request) else 0
+    return str(list_display.index("countdown") + offset)
+
+
+def _pending_url(request, bucket: str) -> str | None:
+    params = {"status__exact": Ticket.Status.PENDING, "time_left": bucket}
+    order = countdown_order(request)
+    if order is not None:
+        params["o"] = order
     return changelist_url("tickets", "ticket", **params)
 
 
@@ -36,9 +74,7 @@ def panels(request, now: datetime) -> list[Panel]:
         return []
     pending = Ticket.objects.filter(status=Ticket.Status.PENDING)
     soon_hours = int(rule("TICKET_REMINDER_HOURS") or SOON_HOURS)
-    soon = now + timedelta(hours=soon_hours)
-    _start, end_of_today = day_bounds(business_day(now))
-    pending_url = _pending_by_deadline_url()
+    buckets = deadline_buckets(now)
 
     queues = Panel(
         key="tickets-time-left",
@@ -48,20 +84,20 @@ def panels(request, now: datetime) -> list[Panel]:
         queues=[
             Queue(
                 label=_("pending, past the deadline (timeout job not run yet)"),
-                count=pending.filter(handle_deadline__lt=now).count(),
-                url=pending_url,
+                count=in_bucket(pending, buckets["overdue"]).count(),
+                url=_pending_url(request, "overdue"),
                 tone="danger",
             ),
             Queue(
                 label=_("pending, due within %(hours)d h") % {"hours": soon_hours},
-                count=pending.filter(handle_deadline__gte=now, handle_deadline__lt=soon).count(),
-                url=pending_url,
+                count=in_bucket(pending, buckets["soon"]).count(),
+                url=_pending_url(request, "soon"),
                 tone="danger",
             ),
             Queue(
-                label=_("pending, due by the end of today"),
-                count=pending.filter(handle_deadline__gte=now, handle_deadline__lt=end_of_today).count(),
-                url=pending_url,
+                label=_("pending, due later today"),
+                count=in_bucket(pending, buckets["today"]).count(),
+                url=_pending_url(request, "today"),
                 tone="warn",
             ),
             Queue(

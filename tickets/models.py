@@ -63,12 +63,15 @@ class Ticket(models.Model):
         APPROVED = "approved", _("Approved")
         AGREED = "agreed", _("Agreed with the buyer")  # 已达成一致
         TIMED_OUT = "timed_out", _("Timed out")  # T3
+        ORDER_CLOSED = "order_closed", _("Order closed")  # P7: the order was closed while it was open
 
     ticket_no = models.CharField(_("ticket number"), max_length=32, unique=True)
-    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="tickets")
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("Order"))
     # Denormalised from the order: every merchant query is scoped by shop.
-    shop = models.ForeignKey("orders.Shop", on_delete=models.PROTECT, related_name="tickets")
-    service_type = models.ForeignKey(ServiceType, on_delete=models.PROTECT, related_name="tickets")
+    shop = models.ForeignKey("orders.Shop", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("Shop"))
+    service_type = models.ForeignKey(
+        ServiceType, on_delete=models.PROTECT, related_name="tickets", verbose_name=_("Service type")
+    )
     description = models.TextField(_("description"))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, null=True, blank=True)
@@ -78,7 +81,9 @@ class Ticket(models.Model):
     reminded_at = models.DateTimeField(_("reminded at"), null=True, blank=True)
     last_rejection_reason = models.TextField(_("last rejection reason"), blank=True, default="")
     last_rejected_at = models.DateTimeField(_("last rejected at"), null=True, blank=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Opened by")
+    )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     # W2: moved by every change; a database default for raw INSERTs.
@@ -95,7 +100,11 @@ class Ticket(models.Model):
             # An outcome exactly when closed, and only a known one.
             models.CheckConstraint(
                 condition=(
-                    Q(status="closed", outcome__in=["approved", "agreed", "timed_out"], closed_at__isnull=False)
+                    Q(
+                        status="closed",
+                        outcome__in=["approved", "agreed", "timed_out", "order_closed"],
+                        closed_at__isnull=False,
+                    )
                     | (~Q(status="closed") & Q(outcome__isnull=True, closed_at__isnull=True))
                 ),
                 name="ticket_outcome_iff_closed",
@@ -123,8 +132,10 @@ class Ticket(models.Model):
 class TicketReply(models.Model):
     """The merchant's handling: a message, whether it records an agreement, evidence images."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="replies")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="replies", verbose_name=_("Ticket"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Author")
+    )
     message = models.TextField(_("message"))
     agreed = models.BooleanField(_("agreed with the buyer"), default=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -136,7 +147,7 @@ class TicketReply(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_reply_ticket")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} reply {self.pk}"
+        return f"{self.ticket.ticket_no} · {self.author}"
 
 
 def evidence_path(instance: TicketEvidence, filename: str) -> str:
@@ -147,7 +158,7 @@ def evidence_path(instance: TicketEvidence, filename: str) -> str:
 class TicketEvidence(models.Model):
     """An evidence image of a reply (at most 4 per reply, each size-capped)."""
 
-    reply = models.ForeignKey(TicketReply, on_delete=models.CASCADE, related_name="images")
+    reply = models.ForeignKey(TicketReply, on_delete=models.CASCADE, related_name="images", verbose_name=_("Reply"))
     image = models.ImageField(_("image"), upload_to=evidence_path, validators=[validate_evidence_image])
     size = models.PositiveIntegerField(_("size (bytes)"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -169,10 +180,15 @@ class TicketEvent(models.Model):
         MERCHANT = "merchant", _("Merchant")
         SYSTEM = "system", _("System")
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events")
+    ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, related_name="events", verbose_name=_("Ticket"))
     kind = models.CharField(_("event"), max_length=32)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Actor"),
     )
     actor_role = models.CharField(_("actor"), max_length=16, choices=ActorRole.choices)
     from_status = models.CharField(_("from"), max_length=16, blank=True, default="")
@@ -187,4 +203,6 @@ class TicketEvent(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="ticket_event_ticket")]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.kind}"
+        from config.labels import event_label
+
+        return f"{self.ticket.ticket_no} · {event_label(self.kind)}"

@@ -133,13 +133,32 @@ def ticket_open(*, order: Order, service_type: ServiceType, description: str, by
     return ticket
 
 
-@transaction.atomic
 def ticket_reply(
     *, ticket: Ticket, message: str, agreed: bool = False, images: list | None = None, by, now: datetime
 ) -> TicketReply:
     """T2: the merchant handles a pending ticket: ``pending → in_review``; a
     reply recording an agreement with the buyer on a type that allows it
-    closes the ticket directly (outcome ``agreed``). T5: notified."""
+    closes the ticket directly (outcome ``agreed``). T5: notified.
+
+    T3: the deadline holds at the moment of the reply, not when the minute
+    job next runs. A reply at or after ``handle_deadline`` (the instant the
+    job would close it) is refused with 409 ``ticket_timed_out`` and the
+    ticket is timed out then and there, exactly as the job does it (event,
+    notification, R1); that effect commits although the reply is refused."""
+    with transaction.atomic():
+        reply = _reply(ticket=ticket, message=message, agreed=agreed, images=images, by=by, now=now)
+    if reply is None:
+        raise TicketError(
+            "ticket_timed_out",
+            _("The handling deadline has passed; the ticket was closed as timed out."),
+            keeps_effect=True,
+        )
+    return reply
+
+
+def _reply(*, ticket: Ticket, message: str, agreed: bool, images: list | None, by, now: datetime) -> TicketReply | None:
+    """``ticket_reply``'s transaction; None when the deadline had passed (the
+    ticket is then timed out here)."""
     images = list(images or [])
     message = (message or "").strip()
     if not message:
@@ -151,8 +170,15 @@ def ticket_reply(
     ticket = _lock(ticket)
     if not ShopMembership.objects.filter(user_id=getattr(by, "pk", None), shop_id=ticket.shop_id).exists():
         raise TicketError("not_shop_member", _("Only a member of the ticket's shop may reply."), status=403)
+    if ticket.status == S.CLOSED and ticket.outcome == O.TIMED_OUT:
+        raise TicketError(
+            "ticket_timed_out", _("The handling deadline has passed; the ticket was closed as timed out.")
+        )
     if ticket.status == S.CLOSED:
         raise TicketError("ticket_closed", _("The ticket is closed."))
+    if ticket.status == S.PENDING and ticket.handle_deadline <= now:
+        _close_timed_out([(ticket.pk, ticket.ticket_no, ticket.shop_id, ticket.handle_deadline)], now=now)
+        return None
     if ticket.status == S.IN_REVIEW:
         raise TicketError("ticket_in_review", _("The ticket is waiting for support's review."))
     stype = ticket.service_type
@@ -295,46 +321,55 @@ def tickets_time_out(*, now: datetime) -> dict:
             )
             if not due:
                 break
-            ids = [row[0] for row in due]
-            changed = Ticket.objects.filter(pk__in=ids, status=S.PENDING, handle_deadline__lte=now).update(
-                status=S.CLOSED, outcome=O.TIMED_OUT, closed_at=now, updated_at=timezone.now()
-            )
-            if changed != len(ids):  # cannot happen under our row locks; be loud if it does
-                logger.warning("tickets_time_out: %d of %d locked tickets changed", changed, len(ids))
-            TicketEvent.objects.bulk_create(
-                [
-                    TicketEvent(
-                        ticket_id=tid,
-                        kind="timed_out",
-                        actor=None,
-                        actor_role=Role.SYSTEM,
-                        from_status=S.PENDING,
-                        to_status=S.CLOSED,
-                        note=_("Not handled by the deadline; closed by platform rule."),
-                        created_at=now,
-                    )
-                    for tid, _no, _shop, _deadline in due
-                ]
-            )
-            notified += notifications_bulk_create(
-                [
-                    {
-                        "shop_id": shop_id,
-                        "kind": "ticket_timed_out",
-                        "title": _("Ticket %(no)s timed out and was closed by platform rule") % {"no": no},
-                        "body": _("It was not handled by its deadline; this counts in the shop rating."),
-                        "data": {"ticket_no": no, "status": S.CLOSED, "outcome": O.TIMED_OUT},
-                        "dedupe_key": f"ticket:{no}:timed_out:{_deadline_key(deadline)}",
-                        "created_at": now,
-                    }
-                    for _tid, no, shop_id, deadline in due
-                ]
-            )
-            timed_out += len(ids)
+            notified += _close_timed_out(due, now=now)
+            timed_out += len(due)
         if len(due) < batch_size:
             break
     summary = {"timed_out": timed_out, "notified": notified}
     return summary
+
+
+def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime) -> int:
+    """T3: close the locked pending tickets ``due`` (id, number, shop,
+    deadline) as ``timed_out``: one conditional UPDATE, their system events
+    and one notification each (``dedupe_key`` per ticket and deadline).
+    Shared by the minute job and by a reply that comes too late. Returns the
+    notifications written."""
+    ids = [row[0] for row in due]
+    changed = Ticket.objects.filter(pk__in=ids, status=S.PENDING, handle_deadline__lte=now).update(
+        status=S.CLOSED, outcome=O.TIMED_OUT, closed_at=now, updated_at=timezone.now()
+    )
+    if changed != len(ids):  # cannot happen under our row locks; be loud if it does
+        logger.warning("tickets_time_out: %d of %d locked tickets changed", changed, len(ids))
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket_id=tid,
+                kind="timed_out",
+                actor=None,
+                actor_role=Role.SYSTEM,
+                from_status=S.PENDING,
+                to_status=S.CLOSED,
+                note=_("Not handled by the deadline; closed by platform rule."),
+                created_at=now,
+            )
+            for tid, _no, _shop, _deadline in due
+        ]
+    )
+    return notifications_bulk_create(
+        [
+            {
+                "shop_id": shop_id,
+                "kind": "ticket_timed_out",
+                "title": _("Ticket %(no)s timed out and was closed by platform rule") % {"no": no},
+                "body": _("It was not handled by its deadline; this counts in the shop rating."),
+                "data": {"ticket_no": no, "status": S.CLOSED, "outcome": O.TIMED_OUT},
+                "dedupe_key": f"ticket:{no}:timed_out:{_deadline_key(deadline)}",
+                "created_at": now,
+            }
+            for _tid, no, shop_id, deadline in due
+        ]
+    )
 
 
 def tickets_remind(*, now: datetime) -> dict:

@@ -9,6 +9,6 @@ def forwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("orders", "0018_shipment_imports")]
+    dependencies = [("orders", "0019_shipment_imports")]
 
     operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0017_webhook_roles"),
+        ("orders", "0018_merge_20261203_2100"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
