@@ -28,7 +28,7 @@ from .parsing import read_rows
 
 logger = logging.getLogger(__name__)
 I = ShipmentImport.Status  # noqa: E741
-PROGRESS_EVERY = 500
+CHUNK = 200  # rows per transaction (progress is written after each)
 STALE_RUNNING = timedelta(minutes=15)
 
 # order_ship's refusals → the import's row codes (API.md).
@@ -117,28 +117,41 @@ def _run(imp: ShipmentImport, now: datetime) -> dict:
     refused: list[ShipmentImportRow] = []
     results: list[list] = []
     seen: set[str] = set()
-    for n, (order_no, carrier, tracking_no) in enumerate(rows, start=2):  # row 1 is the header
-        if order_no in seen:
-            code, detail = "duplicate_in_file", _("This order is already in an earlier row of the file.")
-        else:
-            seen.add(order_no)
-            code, detail = _outcome(
-                carrier=carrier,
-                tracking_no=tracking_no,
-                order_id=ids.get(order_no),
-                imp=imp,
-                now=now,
-            )
-        if code in ("shipped", "unchanged"):
-            counts[code] += 1
-        else:
-            counts["refused"] += 1
-            refused.append(
-                ShipmentImportRow(shipment_import=imp, row=n, order_no=order_no[:64], code=code, detail=detail)
-            )
-        results.append([n, order_no, carrier, tracking_no, code, detail])
-        if (n - 1) % PROGRESS_EVERY == 0:
-            ShipmentImport.objects.filter(pk=imp.pk).update(**counts)
+    # One transaction per chunk of rows, a savepoint per row (order_ship's own
+    # atomic): a refused row rolls back alone, and 10,000 rows cost 50
+    # commits instead of 10,000 (a commit waits for the WAL flush).
+    # Within a chunk the orders are locked in primary-key order (no deadlock
+    # with another transaction locking several orders); a repeated order is
+    # decided in file order first (the first row wins).
+    numbered = []
+    for n, row in enumerate(rows, start=2):  # row 1 is the header
+        numbered.append((n, row, row[0] in seen))
+        seen.add(row[0])
+    for start in range(0, len(numbered), CHUNK):
+        chunk = sorted(numbered[start : start + CHUNK], key=lambda item: (ids.get(item[1][0]) or 0, item[0]))
+        with transaction.atomic():
+            for n, (order_no, carrier, tracking_no), repeated in chunk:
+                if repeated:
+                    code, detail = "duplicate_in_file", _("This order is already in an earlier row of the file.")
+                else:
+                    code, detail = _outcome(
+                        carrier=carrier,
+                        tracking_no=tracking_no,
+                        order_id=ids.get(order_no),
+                        imp=imp,
+                        now=now,
+                    )
+                if code in ("shipped", "unchanged"):
+                    counts[code] += 1
+                else:
+                    counts["refused"] += 1
+                    refused.append(
+                        ShipmentImportRow(shipment_import=imp, row=n, order_no=order_no[:64], code=code, detail=detail)
+                    )
+                results.append([n, order_no, carrier, tracking_no, code, detail])
+        ShipmentImport.objects.filter(pk=imp.pk).update(**counts)
+    refused.sort(key=lambda r: r.row)
+    results.sort(key=lambda r: r[0])
     ShipmentImportRow.objects.bulk_create(refused, batch_size=1000)
     out = io.StringIO()
     writer = csv.writer(out)
