@@ -459,6 +459,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # W3: imports whose message was lost or whose worker died are run again.
+    "orders-requeue-shipment-imports": {
+        "task": "orders.requeue_shipment_imports",
+        "schedule": 120.0,
+        "options": {"expires": 110},
+    },
     "orders-purge-idempotency-keys": {
         "task": "orders.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour=4),
@@ -530,6 +536,9 @@ WEBHOOK_RETRY_BASE_SECONDS = 30  # first retry, doubling
 WEBHOOK_RETRY_MAX_SECONDS = 3600  # longest wait between two attempts
 WEBHOOK_ATTEMPT_LEASE_SECONDS = 60  # a claimed attempt not finished by then is retried
 WEBHOOK_PAUSE_AFTER_DEAD = 5  # dead deliveries in a row that pause the endpoint
+
+# W3: bulk shipping by file: at most this many rows per file.
+SHIPMENT_IMPORT_MAX_ROWS = 10_000
 
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {

@@ -25,7 +25,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Q
+from django.db import connection
+from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
@@ -43,7 +45,7 @@ class SyncCursorPagination(pagination.BasePagination):
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
-    page_size = 100
+    page_size = 20  # as every list (config.api.CursorPagination)
     max_page_size = 100
     max_cursor_length = 200
     invalid_cursor_message = _("Invalid cursor")
@@ -81,14 +83,25 @@ class SyncCursorPagination(pagination.BasePagination):
             )
         return int(values[0])
 
+    def _after(self, model, at, pk):
+        """``(field, id) > (at, pk)`` as one row comparison: PostgreSQL reads it
+        as a range of the ``(field, id)`` index (an ``a > x OR (a = x AND b > y)``
+        is a filter over every row from ``updated_after`` on: 0.9 s instead of
+        a few ms at 1M orders sharing one change time)."""
+        qn = connection.ops.quote_name
+        table, column = qn(model._meta.db_table), qn(model._meta.get_field(self.field).column)
+        pk_column = qn(model._meta.pk.column)
+        sql = f"({table}.{column}, {table}.{pk_column}) > (%s, %s)"
+        at = model._meta.get_field(self.field).get_db_prep_value(at, connection)
+        return ExpressionWrapper(RawSQL(sql, [at, pk]), output_field=BooleanField())
+
     def paginate_queryset(self, queryset, request, view=None):
         size = self.get_page_size(request)
         position = self.decode(request)
         settled = timezone.now() - timedelta(seconds=settings.SYNC_SETTLE_SECONDS)
         qs = queryset.filter(**{f"{self.field}__lte": settled})
         if position is not None:
-            at, pk = position
-            qs = qs.filter(Q(**{f"{self.field}__gt": at}) | Q(**{self.field: at, "pk__gt": pk}))
+            qs = qs.filter(self._after(queryset.model, *position))
         rows = list(qs.order_by(self.field, "pk")[: size + 1])
         self.has_more = len(rows) > size
         rows = rows[:size]

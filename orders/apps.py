@@ -14,6 +14,8 @@ class OrdersConfig(AppConfig):
         from .exports import admin as _exports_admin  # noqa: F401  (the "exports" admin page)
         from .exports import orders_kind as _orders_kind  # noqa: F401
         from .exports import tasks as _exports_tasks  # noqa: F401
+        from .shipment_imports import admin as _imports_admin  # noqa: F401  (W3)
+        from .shipment_imports import tasks as _imports_tasks  # noqa: F401  (W3)
         from .webhooks import admin as _webhooks_admin  # noqa: F401  (W1)
         from .webhooks import tasks as _webhooks_tasks  # noqa: F401  (W1)
 

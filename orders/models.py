@@ -647,5 +647,6 @@ class AlternativeRouteRefund(Refund):
 
 
 from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)
+from .shipment_imports.models import ShipmentImport, ShipmentImportRow  # noqa: E402,F401  (W3)
 from .verification.models import LoginVerification, PhoneVerificationDevice, UserPhone  # noqa: E402,F401  (K1)
 from .webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSequence  # noqa: E402,F401  (W1)

@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("orders.exports.urls")),
     path("", include("orders.verification.urls")),
     path("", include("orders.webhooks.urls")),
+    path("", include("orders.shipment_imports.urls")),
 ]

@@ -116,6 +116,12 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ("/api/v1/webhooks/{webhook}/resume/", "post"): ((401, 200, 404, 404, 404, 404), {}),
     ("/api/v1/webhooks/{webhook}/deliveries/", "get"): ((401, 200, 404, 404, 404, 404), None),
     ("/api/v1/webhooks/deliveries/{delivery}/retry/", "post"): ((401, 202, 404, 404, 404, 404), {}),
+    # W3: the upload is a multipart file (this table posts JSON without one: 400).
+    ("/api/v1/shipment-imports/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/shipment-imports/", "post"): ((401, 400, 400, 400, 400, 400), {"shop": 1}),
+    ("/api/v1/shipment-imports/{shipment_import}/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    ("/api/v1/shipment-imports/{shipment_import}/rows/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    ("/api/v1/shipment-imports/{shipment_import}/result/", "get"): ((401, 200, 404, 404, 404, 404), None),
 }
 
 # How a route's path parameters are filled from the world (the placeholder
@@ -136,6 +142,7 @@ PARAM_OBJECTS = {
     "appeal_evidence": "appeal_evidence",
     "webhook": "webhook",
     "delivery": "delivery",
+    "shipment_import": "shipment_import",
 }
 
 
@@ -249,6 +256,13 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         shop=shop_a, url="http://127.0.0.1:9399/hook", events=["order.shipped"], by=merchant, now=now
     )
     order_ship(order=sold, carrier="SF", tracking_no="SF000002", by=merchant, now=now)
+    from orders.shipment_imports.services import shipment_import_create, shipment_import_run
+
+    csv = f"order_no,carrier,tracking_no\n{shipped.order_no},SF,SF000001\n".encode()
+    shipment_import = shipment_import_create(
+        shop=shop_a, user=merchant, name="a.csv", content=csv, dry_run=True, now=now
+    )
+    shipment_import_run(import_id=shipment_import.pk, now=now)
     from orders.verification.services import user_phone_set
 
     for i, user in enumerate((merchant, merchant2, support, reviewer, storefront)):
@@ -282,6 +296,7 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         "appeal_evidence": appeal.images.get(),
         "webhook": webhook,
         "delivery": WebhookDelivery.objects.get(endpoint=webhook),
+        "shipment_import": shipment_import,
     }
 
 
@@ -386,6 +401,8 @@ ADMIN_PAGES: dict[str, tuple[int, ...]] = {
     "/admin/penalties/appeal/": (302, 302, 302, 403, 200, 302),
     "/admin/orders/webhookendpoint/": (302, 302, 302, 403, 200, 302),
     "/admin/orders/webhookdelivery/": (302, 302, 302, 403, 200, 302),
+    "/admin/orders/shipmentimport/": (302, 302, 302, 403, 200, 302),
+    "/admin/orders/shipmentimport/upload/": (302, 302, 302, 403, 200, 302),
 }
 
 

@@ -30,7 +30,8 @@ def test_schema_is_english_and_identical_in_every_language(client):
 
 
 def test_one_request_content_type_per_json_operation(client):
-    """Only the ticket reply and the appeal (images) accept multipart besides JSON; every
+    """Only the ticket reply and the appeal (images) accept multipart besides JSON, the shipment
+    import (W3) is a multipart file upload; every
     other operation declares exactly ``application/json``."""
     schema = _schema(client)
     for path, ops in schema["paths"].items():
@@ -38,6 +39,8 @@ def test_one_request_content_type_per_json_operation(client):
             content = list(op.get("requestBody", {}).get("content", {}))
             if path.endswith(("/reply/", "/appeal/")):
                 assert set(content) == {"application/json", "multipart/form-data"}
+            elif path == "/api/v1/shipment-imports/" and content:  # W3: a file upload, multipart by contract
+                assert content == ["multipart/form-data"], (method, path, content)
             elif content:
                 assert content == ["application/json"], (method, path, content)
 

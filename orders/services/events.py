@@ -41,7 +41,9 @@ def actor_role_of(user) -> str:
 
     if user is None or not getattr(user, "is_authenticated", False):
         return Actor.SYSTEM
-    names = set(user.groups.values_list("name", flat=True))
+    names = getattr(user, "_group_names", None)  # cached as config.api.in_group does
+    if names is None:
+        names = user._group_names = set(user.groups.values_list("name", flat=True))
     if REVIEWER in names or user.is_superuser:
         return Actor.REVIEWER
     if SUPPORT in names:
