@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from .limits import CODE_MAX_LENGTH, CODE_PATTERN, MAX_ID, TEXT_FILTER_MAX_LENGTH, has_control_chars
+from .limits import CODE_MAX_LENGTH, CODE_PATTERN, MAX_ID, TEXT_FILTER_MAX_LENGTH, TEXT_PATTERN, has_control_chars
 
 _LEAP_SECOND = re.compile(r"(T\d\d:\d\d):60")
 _MIN_UTC = datetime.min.replace(tzinfo=UTC)
@@ -141,7 +141,7 @@ class TextFilter(django_filters.CharFilter):
 
     def __init__(self, *args, max_length: int = TEXT_FILTER_MAX_LENGTH, **kwargs):
         super().__init__(*args, max_length=max_length, **kwargs)
-        _annotate(self, {"type": "string", "minLength": 1, "maxLength": max_length})
+        _annotate(self, {"type": "string", "minLength": 1, "maxLength": max_length, "pattern": TEXT_PATTERN})
 
 
 class CodeFilter(django_filters.CharFilter):

@@ -19,7 +19,7 @@ from pathlib import Path
 wsgi_app = "config.wsgi:application"
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 worker_class = os.environ.get("GUNICORN_WORKER_CLASS", "gthread")
-workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "3")
+workers = int(os.environ.get("GUNICORN_WORKERS") or os.environ.get("WEB_CONCURRENCY") or "2")
 threads = int(os.environ.get("GUNICORN_THREADS", "4"))
 # Longer than a person's pause between clicks, and than a proxy's idle timeout.
 keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "75"))

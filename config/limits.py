@@ -15,6 +15,10 @@ TEXT_FILTER_MAX_LENGTH = 100
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 
 
+# The same set as a JSON Schema pattern, published for every free-text input.
+TEXT_PATTERN = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+
 def has_control_chars(value: str) -> bool:
     """NUL (PostgreSQL refuses it in text), other C0 controls, DEL, lone surrogates."""
     return bool(_CONTROL.search(value))

@@ -565,3 +565,39 @@ def english_schema_view():
             return response
 
     return EnglishSchemaView.as_view()
+
+
+# --- Limits the server enforces on free text in request bodies ---
+# DRF's CharField refuses NUL (PostgreSQL cannot store it); the schema says so,
+# so a client or fuzzer knows a NUL is invalid input, not a valid one refused.
+BODY_TEXT_PATTERN = r"^[^\x00]*$"
+
+
+def _publish_text_limits(schema) -> None:
+    if isinstance(schema, list):
+        for item in schema:
+            _publish_text_limits(item)
+        return
+    if not isinstance(schema, dict):
+        return
+    if schema.get("type") == "string" and not ({"enum", "format", "pattern", "$ref"} & schema.keys()):
+        schema["pattern"] = BODY_TEXT_PATTERN
+    for key in ("properties", "patternProperties"):
+        for sub in (schema.get(key) or {}).values():
+            _publish_text_limits(sub)
+    for key in ("items", "additionalProperties", "oneOf", "anyOf", "allOf"):
+        if isinstance(schema.get(key), dict | list):
+            _publish_text_limits(schema[key])
+
+
+def publish_text_limits(result, generator, request, public):
+    """drf-spectacular hook: every free-text request field declares it takes no NUL."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            _publish_text_limits(schema)
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            if isinstance(operation, dict):
+                for content in operation.get("requestBody", {}).get("content", {}).values():
+                    _publish_text_limits(content.get("schema"))
+    return result

@@ -104,6 +104,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "orders.redaction.RequestLogMiddleware",  # O5: the access log, query strings redacted
     "config.observability.RequestMetricsMiddleware",  # issue 18: per-view latency for /metrics
+    "config.db_routing.ReadYourWritesMiddleware",  # issue 18: replica reads, read-your-writes
     "django.middleware.security.SecurityMiddleware",
     # Issue 18: static files (admin, theme, API docs) from the web process, hashed and compressed.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -154,6 +155,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_db.sqlite3")}
+# Issue 18 point 4: a PostgreSQL streaming replica for the reading pages and
+# exports (config/db_routing.py, with read-your-writes). Unset: one database.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60"))
+    )
+    # Test runs use the one test database for both (tests/test_replica.py starts from a real replica).
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_routing.PrimaryReplicaRouter"]
+# After a user's write, their replica-eligible reads wait for the replica this long at most.
+REPLICA_RYW_SECONDS = int(os.environ.get("REPLICA_RYW_SECONDS", "300"))
+REPLICA_EXPORT_WAIT_SECONDS = float(os.environ.get("REPLICA_EXPORT_WAIT_SECONDS", "5"))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
 
@@ -215,13 +229,14 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATIC_BROTLI = env_bool("STATIC_BROTLI", True)
 # Issue 18: WhiteNoise serves ``collectstatic``'s output (``make prod``) with
 # hashed names (cached forever) and gzip/brotli copies; development keeps
 # Django's plain storage so no collectstatic is needed for ``make run`` or tests.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "config.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
@@ -309,6 +324,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.declare_error_responses",  # every status a view can answer
         "config.schema.postprocess",  # descriptions, codes and examples (merchant docs)
+        "config.schema.publish_text_limits",  # free text in bodies: no NUL
     ],
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.Order.Status",
@@ -328,6 +344,7 @@ SPECTACULAR_SETTINGS = {
         "ExportStatusEnum": "orders.exports.models.Export.Status",
         "ExportFormatEnum": "orders.exports.models.Export.Format",
         "AppealReasonEnum": "penalties.models.Appeal.Reason",
+        "AppealStatusEnum": "penalties.models.Appeal.Status",
     },
 }
 
@@ -423,6 +440,25 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # O6: delivered orders whose confirmation window ended → completed;
+    # orders unpaid for UNPAID_CLOSE_MINUTES → closed.
+    "orders-complete-delivered": {
+        "task": "orders.complete_delivered",
+        "schedule": crontab(minute="*/15"),
+        "options": {"expires": 600},
+    },
+    "orders-close-unpaid": {
+        "task": "orders.close_unpaid",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # W1: the outbox sweeper delivers what a lost message or a killed process
+    # left behind, and the retries that are due (backoff).
+    "orders-webhooks-sweep": {
+        "task": "orders.webhooks_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "orders-purge-idempotency-keys": {
         "task": "orders.purge_idempotency_keys",
         "schedule": crontab(minute=17, hour=4),
@@ -484,6 +520,17 @@ SMS_BACKEND = os.environ.get("SMS_BACKEND", "config.sms.LogBackend")
 # whose transaction is still committing cannot land behind a client's cursor.
 SYNC_SETTLE_SECONDS = int(os.environ.get("SYNC_SETTLE_SECONDS", "5"))
 
+# W1: event push. Targets must be public addresses (checked at registration
+# and again, resolved, at every delivery) unless private targets are allowed.
+WEBHOOK_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOK_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = 3.0
+WEBHOOK_READ_TIMEOUT_SECONDS = 5.0
+WEBHOOK_RETRY_HOURS = 24  # then the delivery is dead and the merchant notified
+WEBHOOK_RETRY_BASE_SECONDS = 30  # first retry, doubling
+WEBHOOK_RETRY_MAX_SECONDS = 3600  # longest wait between two attempts
+WEBHOOK_ATTEMPT_LEASE_SECONDS = 60  # a claimed attempt not finished by then is retried
+WEBHOOK_PAUSE_AFTER_DEAD = 5  # dead deliveries in a row that pause the endpoint
+
 # --- Platform rules: every default in one place (shared/RULES.md) ----------------
 PLATFORM = {
     "SHIP_HOURS": 48,  # O3
@@ -503,6 +550,8 @@ PLATFORM = {
     "DAILY_DEDUCTION_CAP": "500.00",  # P3
     "BAN_AFTER_JUDGEMENTS": 2,  # P4: banned when judged more than this
     "AUTO_CLOSE_DAYS": 150,  # P7
+    "CONFIRM_RECEIPT_DAYS": 10,  # O6: delivered → completed after the buyer's window
+    "UNPAID_CLOSE_MINUTES": 30,  # O6: pending_payment this long → closed as unpaid
     "REFUND_RETRY_BASE_SECONDS": 60,  # F1: first retry after an unanswered call, doubling
     "REFUND_RETRY_MAX_SECONDS": 3600,  # F1: longest wait between two calls
     "REFUND_CALL_LEASE_SECONDS": 300,  # F1: a claimed call not answered by then is retried
@@ -552,13 +601,9 @@ LOGGING = {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(process)d %(correlation_id)s %(message)s",
-            "rename_fields": {
-                "asctime": "time",
-                "levelname": "level",
-                "name": "logger",
-                "correlation_id": "request_id",
-            },
+            "fmt": "%(levelname)s %(name)s %(process)d %(correlation_id)s %(message)s",
+            "rename_fields": {"levelname": "level", "name": "logger", "correlation_id": "request_id"},
+            "timestamp": "time",  # ISO 8601, UTC
         },
     },
     "handlers": {

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import re
 from contextvars import ContextVar
-from datetime import timedelta
 
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR, ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Q, Window
+from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models.functions import Coalesce
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import formats, timezone
@@ -42,7 +42,7 @@ from config.labels import (
     time_left,
 )
 
-from . import privacy, selectors, services
+from . import overdue, privacy, selectors, services
 from .exports.admin import BackgroundExportMixin
 from .models import (
     AfterSale,
@@ -50,6 +50,7 @@ from .models import (
     CancellationRequest,
     ContactReveal,
     Notification,
+    NotificationRead,
     Order,
     OrderEvent,
     OrderItem,
@@ -247,7 +248,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(status=Order.Status.AWAITING_SHIPMENT, ship_by__lt=timezone.now())
+            return queryset.filter(overdue.overdue_q(timezone.now()))  # P1: the one definition
         return queryset
 
 
@@ -260,10 +261,7 @@ class ShipDueFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "24h":
-            now = timezone.now()
-            return queryset.filter(
-                status=Order.Status.AWAITING_SHIPMENT, ship_by__gte=now, ship_by__lt=now + timedelta(hours=24)
-            )
+            return queryset.filter(overdue.due_within_q(timezone.now(), 24))  # the API's board, same rule
         return queryset
 
 
@@ -819,15 +817,45 @@ class AfterSaleAdmin(ModelAdmin):
         return False
 
 
+class NotificationReadInline(ReadOnlyInline):
+    """Who of the shop's members has read it (read state is per user)."""
+
+    model = NotificationRead
+    fields = ["user", "read_at"]
+    ordering = ["read_at", "id"]
+    verbose_name = _("read by")
+    verbose_name_plural = _("read by")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("orders.view_notification")
+
+
 @admin.register(Notification)
 class NotificationAdmin(ModelAdmin):
-    list_display = ["title", "shop", "kind_text", "created_at", "read_at"]
+    list_display = ["title", "shop", "kind_text", "created_at", "read_by"]
     list_filter = [("kind", labelled_values_filter(event_label))]
     list_select_related = ["shop"]
     list_per_page = 100
     show_full_result_count = False
-    fields = ["shop", "kind_text", "title", "body", "data_text", "created_at", "read_at"]
+    fields = ["shop", "kind_text", "title", "body", "data_text", "created_at"]
     readonly_fields = fields
+    inlines = [NotificationReadInline]
+
+    def get_queryset(self, request):
+        # A correlated count per listed row (a page of 100), not a GROUP BY over the table.
+        reads = (
+            NotificationRead.objects.filter(notification=OuterRef("pk"))
+            .order_by()
+            .values("notification")
+            .annotate(n=Count("*"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(read_count=Coalesce(Subquery(reads), 0))
+
+    @admin.display(description=_("read by"))
+    def read_by(self, obj) -> str:
+        """How many of the shop's members have read it (each member has their own read state)."""
+        return gettext("%(n)d member(s)") % {"n": obj.read_count}
 
     @admin.display(description=_("kind"), ordering="kind")
     def kind_text(self, obj):

@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 from config.api import CursorPagination, IsIntake, IsMerchant, IsReviewer
 from config.sync import SyncListMixin
 
-from . import selectors, services
+from . import overdue, selectors, services
 from .errors import OrderError
 from .filters import AfterSaleFilter, CancellationFilter, NotificationFilter, OrderFilter, ProductFilter
 from .idempotency import idempotent
@@ -22,6 +22,7 @@ from .serializers import (
     CancelInput,
     CancellationSerializer,
     CorrectTrackingInput,
+    DeliveredInput,
     IntakeAfterSaleInput,
     IntakeOrderInput,
     NoteInput,
@@ -93,7 +94,9 @@ class OrderListApi(SyncListMixin, generics.ListAPIView):
     pagination_class = OrderPagination
 
     def get_queryset(self):
-        return selectors.orders_for(self.request.user).select_related("shop").prefetch_related("items")
+        return (
+            overdue.with_hold(selectors.orders_for(self.request.user)).select_related("shop").prefetch_related("items")
+        )
 
 
 class OrderDetailApi(generics.RetrieveAPIView):
@@ -223,7 +226,9 @@ class NotificationReadApi(APIView):
     @extend_schema(request=None, responses={200: NotificationSerializer, 404: E404}, summary="Mark read")
     def post(self, request, pk: int):
         notification = selectors.notification_get_for(request.user, pk)
-        notification = services.notification_mark_read(notification=notification, now=timezone.now())
+        notification.read_at = services.notification_mark_read(
+            notification=notification, user=request.user, now=timezone.now()
+        )
         return Response(NotificationSerializer(notification).data)
 
 
@@ -356,6 +361,23 @@ class IntakeOrderTrackingApi(APIView):
         data = _valid(TrackingInput, request)
         order = selectors.order_get_any(order_no)
         order = services.order_tracking_update(order=order, **data, by=request.user, now=timezone.now())
+        return _detail(request, order)
+
+
+class IntakeOrderDeliveredApi(APIView):
+    permission_classes = [IsIntake]
+
+    @extend_schema(
+        request=DeliveredInput,
+        parameters=[IDEMPOTENCY],
+        responses={200: OrderDetailSerializer, 400: E400, 404: E404, 409: E409},
+        summary="The carrier's delivery confirmation (completed after the buyer's window, O6)",
+    )
+    @idempotent
+    def post(self, request, order_no: str):
+        data = _valid(DeliveredInput, request)
+        order = selectors.order_get_any(order_no)
+        order = services.order_delivered(order=order, **data, by=request.user, now=timezone.now())
         return _detail(request, order)
 
 

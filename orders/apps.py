@@ -14,5 +14,7 @@ class OrdersConfig(AppConfig):
         from .exports import admin as _exports_admin  # noqa: F401  (the "exports" admin page)
         from .exports import orders_kind as _orders_kind  # noqa: F401
         from .exports import tasks as _exports_tasks  # noqa: F401
+        from .webhooks import admin as _webhooks_admin  # noqa: F401  (W1)
+        from .webhooks import tasks as _webhooks_tasks  # noqa: F401  (W1)
 
         autodiscover_modules("exports")

@@ -6,6 +6,7 @@ Asia/Shanghai). Status and money change only through ``orders.services``.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.conf import settings
@@ -106,6 +107,21 @@ class Product(models.Model):
         return f"{self.name} ({self.sku})"
 
 
+# O1: set only by ``orders.transitions.orders_move`` around its set-based UPDATE.
+ORDER_STATUS_MOVE: ContextVar[bool] = ContextVar("order_status_move", default=False)
+
+
+class StatusWriteOutsideTable(RuntimeError):
+    """An order's status was written without ``orders.transitions`` (O1): a bug."""
+
+
+class OrderQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        if "status" in kwargs and not ORDER_STATUS_MOVE.get():
+            raise StatusWriteOutsideTable("Order.status is changed only through orders.transitions.orders_move")
+        return super().update(**kwargs)
+
+
 class Order(models.Model):
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Pending payment")
@@ -140,11 +156,15 @@ class Order(models.Model):
     tracking_no = models.CharField(_("tracking number"), max_length=64, blank=True, default="")
     last_tracking_at = models.DateTimeField(_("last tracking update"), null=True, blank=True)
     logistics_abnormal = models.BooleanField(_("logistics abnormal"), default=False)
+    # O6: the carrier's delivery confirmation; completed after the buyer's window.
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     in_after_sale = models.BooleanField(_("in after-sale"), default=False)
     completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = OrderQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("order")
@@ -176,6 +196,8 @@ class Order(models.Model):
             # O4: shipped orders by their last tracking update.
             models.Index(fields=["last_tracking_at"], name="order_shipped_tracking", condition=Q(status="shipped")),
             models.Index(fields=["shop", "-placed_at"], name="order_in_after_sale", condition=Q(in_after_sale=True)),
+            # O6: delivered orders waiting for the end of the buyer's confirmation window.
+            models.Index(fields=["delivered_at"], name="order_delivered_shipped", condition=Q(status="shipped")),
             models.Index(
                 fields=["shop", "-placed_at"], name="order_logistics_abnormal", condition=Q(logistics_abnormal=True)
             ),
@@ -185,6 +207,32 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return self.order_no
+
+    def save(self, *args, **kwargs):
+        loaded = self.__dict__.get("_status_loaded")
+        update_fields = kwargs.get("update_fields")
+        writes_status = update_fields is None or "status" in update_fields
+        if not self._state.adding and writes_status and loaded is not None and self.status != loaded:
+            if self.__dict__.get("_status_move") != (loaded, self.status):
+                raise StatusWriteOutsideTable(
+                    f"Order {self.pk}: {loaded} -> {self.status} without orders.transitions.order_move"
+                )
+        super().save(*args, **kwargs)
+        self._status_loaded = self.status
+        self._status_move = None
+
+    # O1: a loaded order remembers its status; saving a different one needs the
+    # move declared by ``orders.transitions.order_move`` (checked against the table).
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._status_loaded = instance.__dict__.get("status")
+        return instance
+
+    def refresh_from_db(self, *args, **kwargs):
+        super().refresh_from_db(*args, **kwargs)
+        self._status_loaded = self.__dict__.get("status")
+        self._status_move = None
 
 
 class OrderItem(models.Model):
@@ -283,6 +331,7 @@ class CancellationRequest(models.Model):
         PENDING_REVIEW = "pending_review", _("Pending review")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("Order"))
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="cancellations", verbose_name=_("Shop"))
@@ -312,7 +361,8 @@ class CancellationRequest(models.Model):
                 fields=["order"], condition=Q(status="pending_review"), name="one_pending_cancellation_per_order"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending_review", "approved", "rejected"]), name="cancellation_status_valid"
+                condition=Q(status__in=["pending_review", "approved", "rejected", "closed"]),
+                name="cancellation_status_valid",
             ),
             models.CheckConstraint(
                 condition=Q(reason__in=["out_of_stock", "quality_issue", "logistics_exception", "other"]),
@@ -413,6 +463,7 @@ class AfterSale(models.Model):
         PENDING = "pending", _("Pending")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
+        CLOSED = "closed", _("Closed with the order")  # P7: the order was closed while it waited
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="after_sales", verbose_name=_("Order"))
     shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="after_sales", verbose_name=_("Shop"))
@@ -441,7 +492,7 @@ class AfterSale(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="after_sale_amount_non_negative"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "approved", "rejected"]), name="after_sale_status_valid"
+                condition=Q(status__in=["pending", "approved", "rejected", "closed"]), name="after_sale_status_valid"
             ),
             models.CheckConstraint(
                 condition=Q(type__in=["refund_only", "return_refund", "exchange"]), name="after_sale_type_valid"
@@ -475,18 +526,35 @@ class Notification(models.Model):
     data = models.JSONField(_("data"), default=dict, blank=True)
     dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True, verbose_name=_("Dedupe key"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
         indexes = [
             models.Index(fields=["shop", "-id"], name="notification_shop"),
-            models.Index(fields=["shop", "-id"], name="notification_unread", condition=Q(read_at__isnull=True)),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+class NotificationRead(models.Model):
+    """Who has read a notification, and when: read state is per user, so one
+    member marking a shop's notification read never hides it from colleagues."""
+
+    notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="reads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(_("read at"))
+
+    class Meta:
+        verbose_name = _("notification read")
+        verbose_name_plural = _("notification reads")
+        constraints = [
+            models.UniqueConstraint(fields=["notification", "user"], name="notification_read_once_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notification_id} {self.user_id}"
 
 
 class IdempotencyKey(models.Model):
@@ -558,3 +626,4 @@ class AlternativeRouteRefund(Refund):
 
 from .exports.models import Export  # noqa: E402,F401  (the export job record lives with its framework)
 from .verification.models import LoginVerification, PhoneVerificationDevice, UserPhone  # noqa: E402,F401  (K1)
+from .webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent, WebhookSequence  # noqa: E402,F401  (W1)

@@ -67,7 +67,9 @@ def order_detail_queryset(queryset: QuerySet) -> QuerySet:
     # Added by the penalties app (a reverse relation: no import of penalties here).
     if any(rel.get_accessor_name() == "violations" for rel in Order._meta.related_objects):
         lookups.append("violations")
-    return queryset.select_related("shop").prefetch_related(*lookups)
+    from .overdue import with_hold
+
+    return with_hold(queryset.select_related("shop")).prefetch_related(*lookups)
 
 
 def order_get_for(user, order_no: str):
@@ -126,9 +128,14 @@ def after_sale_get_for(user, pk: int):
 
 
 def notifications_for(user) -> QuerySet:
-    from .models import Notification
+    """The user's shops' notifications, each with ``read_at``: when *this*
+    user read it (``None`` if not yet; read state is per user)."""
+    from django.db.models import OuterRef, Subquery
 
-    return scoped(Notification.objects.all(), user)
+    from .models import Notification, NotificationRead
+
+    read_at = NotificationRead.objects.filter(notification=OuterRef("pk"), user_id=user.pk).values("read_at")[:1]
+    return scoped(Notification.objects.annotate(read_at=Subquery(read_at)), user)
 
 
 def notification_get_for(user, pk: int):

@@ -3,16 +3,29 @@
 from __future__ import annotations
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import privacy
+from . import overdue, privacy
 from .models import AfterSale, CancellationRequest, Notification, Order, OrderEvent, OrderItem, Product, Refund, Shop
 
 TEXT_MAX = 2000
 MAX_ID = 2**63 - 1
 MONEY_LIMIT = 10**10  # DecimalField(max_digits=12, decimal_places=2)
+INTAKE_MAX_ITEMS = 100
+
+
+@extend_schema_field(
+    # What the field accepts, published: 0 ≤ amount < 10¹⁰ with at most two decimals.
+    {"type": "string", "format": "decimal", "pattern": r"^(?:\d{1,10}(?:\.\d{0,2})?|\.\d{1,2})$", "example": "99.00"}
+)
+class MoneyInput(serializers.DecimalField):
+    """An amount the API takes: non-negative, 12 digits, 2 decimals."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=12, decimal_places=2, min_value=0, **kwargs)
 
 
 class ShopSerializer(serializers.ModelSerializer):
@@ -92,6 +105,10 @@ class AfterSaleSerializer(serializers.ModelSerializer):
 
 
 class NotificationSerializer(serializers.ModelSerializer):
+    read_at = serializers.DateTimeField(
+        read_only=True, allow_null=True, help_text="When you read it (null: unread by you; colleagues have their own)."
+    )
+
     class Meta:
         model = Notification
         fields = ["id", "shop", "kind", "title", "body", "data", "created_at", "read_at"]
@@ -135,11 +152,10 @@ class OrderListSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "integer", "nullable": True})
     def get_remaining_ship_seconds(self, order: Order) -> int | None:
-        """Seconds left before ``ship_by`` (negative when overdue); null once shipped."""
-        if order.status != Order.Status.AWAITING_SHIPMENT or order.ship_by is None:
-            return None
-        now = self.context.get("now") or timezone.now()
-        return int((order.ship_by - now).total_seconds())
+        """Seconds left before ``ship_by`` (negative when overdue), frozen
+        while a cancellation waits for review (P1: the clock stops); null
+        once shipped."""
+        return overdue.remaining_ship_seconds(order, self.context.get("now") or timezone.now())
 
 
 class OrderDetailSerializer(OrderListSerializer):
@@ -248,7 +264,28 @@ class ReasonInput(serializers.Serializer):
 class IntakeItemInput(serializers.Serializer):
     product = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     quantity = serializers.IntegerField(min_value=1, max_value=100_000)
-    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    unit_price = MoneyInput()
+
+
+class IntakeItemList(serializers.ListSerializer):
+    """The items of an intake order: 1 to ``INTAKE_MAX_ITEMS``, as the schema says."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(allow_empty=False, min_length=1, max_length=INTAKE_MAX_ITEMS)
+        super().__init__(*args, **kwargs)
+
+
+IntakeItemInput.Meta = type("Meta", (), {"list_serializer_class": IntakeItemList})
+
+
+class IntakeItemListSchema(OpenApiSerializerFieldExtension):
+    """Publishes the list's limits (drf-spectacular omits a ListSerializer's)."""
+
+    target_class = IntakeItemList
+
+    def map_serializer_field(self, auto_schema, direction):
+        schema = auto_schema._unwrap_list_serializer(self.target, direction)
+        return {**schema, "minItems": 1, "maxItems": INTAKE_MAX_ITEMS}
 
 
 class IntakeOrderInput(serializers.Serializer):
@@ -257,7 +294,7 @@ class IntakeOrderInput(serializers.Serializer):
     buyer_name = serializers.CharField(max_length=100)
     buyer_phone = serializers.RegexField(r"^\+?[0-9][0-9 ()-]{5,24}$", max_length=32)
     address = serializers.CharField(max_length=500)
-    items = IntakeItemInput(many=True, allow_empty=False, max_length=100)
+    items = IntakeItemInput(many=True)
     placed_at = serializers.DateTimeField(required=False)
     paid_at = serializers.DateTimeField(required=False)
 
@@ -272,6 +309,10 @@ class PayInput(serializers.Serializer):
     paid_at = serializers.DateTimeField(required=False)
 
 
+class DeliveredInput(serializers.Serializer):
+    delivered_at = serializers.DateTimeField()
+
+
 class TrackingInput(serializers.Serializer):
     event_at = serializers.DateTimeField()
     description = serializers.CharField(max_length=500)
@@ -281,5 +322,5 @@ class IntakeAfterSaleInput(serializers.Serializer):
     order_no = serializers.CharField(max_length=32)
     type = serializers.ChoiceField(choices=AfterSale.Type.choices)
     reason = serializers.ChoiceField(choices=AfterSale.Reason.choices)
-    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0)
+    amount = MoneyInput()
     description = serializers.CharField(max_length=TEXT_MAX, required=False, allow_blank=True, default="")

@@ -68,6 +68,22 @@ def flag_logistics_abnormal() -> dict:
     return orders_flag_logistics_abnormal(now=timezone.now())
 
 
+@shared_task(name="orders.complete_delivered", ignore_result=True)
+def complete_delivered() -> dict:
+    """O6: delivered orders past the buyer's confirmation window → completed."""
+    from .services import orders_complete_delivered
+
+    return orders_complete_delivered(now=timezone.now())
+
+
+@shared_task(name="orders.close_unpaid", ignore_result=True)
+def close_unpaid() -> dict:
+    """O6: orders left pending_payment for UNPAID_CLOSE_MINUTES → closed."""
+    from .services import orders_close_unpaid
+
+    return orders_close_unpaid(now=timezone.now())
+
+
 @shared_task(name="orders.auto_close", ignore_result=True)
 def auto_close() -> dict:
     """P7: close and refund orders not shipped 150 days after placement

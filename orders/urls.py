@@ -29,7 +29,13 @@ urlpatterns = [
     path(
         "intake/orders/<code:order_no>/tracking/", apis.IntakeOrderTrackingApi.as_view(), name="intake-order-tracking"
     ),
+    path(
+        "intake/orders/<code:order_no>/delivered/",
+        apis.IntakeOrderDeliveredApi.as_view(),
+        name="intake-order-delivered",
+    ),
     path("intake/after-sales/", apis.IntakeAfterSaleCreateApi.as_view(), name="intake-after-sale-create"),
     path("", include("orders.exports.urls")),
     path("", include("orders.verification.urls")),
+    path("", include("orders.webhooks.urls")),
 ]

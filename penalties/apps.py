@@ -6,3 +6,8 @@ class PenaltiesConfig(AppConfig):
     name = "penalties"
     verbose_name = _("Penalties")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import receivers
+
+        receivers.connect()

@@ -21,13 +21,13 @@ from orders.policy import rule
 
 from .dashboard_appeals import appeal_panels
 from .models import DepositEntry, Violation
-from .selectors import overdue_q
+from .selectors import maxed_violations
 
 
 def panels(request, now: datetime) -> list[Panel]:
     if not shows(request, REVIEWER):
         return []
-    maxed = Violation.objects.filter(judgement_no=rule("MAX_JUDGEMENTS")).filter(overdue_q("order__"))
+    maxed = maxed_violations(now)
     to_decide = maxed.filter(shop__status=Shop.Status.ACTIVE).values("shop_id").distinct().count()
     suspended = Shop.objects.filter(status=Shop.Status.SUSPENDED).count()
 

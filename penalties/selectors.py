@@ -3,23 +3,24 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from orders.models import Order, Shop
+from orders.overdue import overdue_q
 from orders.policy import rule
 from orders.selectors import scoped
 
 from .models import Appeal, DepositEntry, ShopRating, Violation
 
 
-def overdue_q(prefix: str = "") -> Q:
-    """The overdue predicate (P1) as a Q on an order (``prefix`` e.g. ``"order__"``)."""
-    return Q(
-        **{
-            f"{prefix}status": Order.Status.AWAITING_SHIPMENT,
-            f"{prefix}refunded_amount": 0,
-        }
-    )
+def maxed_violations(now: datetime) -> QuerySet[Violation]:
+    """P5: the last judgements of orders still overdue at ``now`` (P1, the one
+    definition in ``orders.overdue``)."""
+    return Violation.objects.filter(judgement_no=rule("MAX_JUDGEMENTS")).filter(overdue_q(now, "order__"))
 
 
 def violations_for(user) -> QuerySet[Violation]:
@@ -54,20 +55,17 @@ def ratings_for(user) -> QuerySet[ShopRating]:
     return scoped(ShopRating.objects.select_related("shop"), user)
 
 
-def sanction_list(queryset: QuerySet[Shop] | None = None) -> QuerySet[Shop]:
+def sanction_list(queryset: QuerySet[Shop] | None = None, *, now: datetime | None = None) -> QuerySet[Shop]:
     """P5: shops with an order judged the maximum number of times and still
-    overdue (not shipped, nothing refunded), with how many such orders; plus
-    shops already suspended or cleared (so a reviewer can lift)."""
-    maxed = Violation.objects.filter(judgement_no=rule("MAX_JUDGEMENTS")).filter(overdue_q("order__"))
+    overdue (P1: ``orders.overdue``), with how many such orders; plus shops
+    already suspended or cleared (so a reviewer can lift)."""
+    maxed = maxed_violations(now or timezone.now())
+    per_shop = maxed.filter(shop=OuterRef("pk")).order_by().values("shop").annotate(n=Count("pk")).values("n")
     queryset = Shop.objects.all() if queryset is None else queryset
     return (
         queryset.annotate(
             listed=Exists(maxed.filter(shop=OuterRef("pk"))),
-            maxed_orders=Count(
-                "violations",
-                filter=Q(violations__judgement_no=rule("MAX_JUDGEMENTS")) & overdue_q("violations__order__"),
-                distinct=True,
-            ),
+            maxed_orders=Coalesce(Subquery(per_shop), 0),
         )
         .filter(Q(listed=True) | ~Q(status=Shop.Status.ACTIVE))
         .order_by("-maxed_orders", "pk")

@@ -23,6 +23,15 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if "postgres" in item.keywords:
                 item.add_marker(skip)
+    # Issue 18: the replica tests need a streaming replica of the test database
+    # (.ci/replica start; TEST_REPLICA_URL); CI's replica pass requires them.
+    if os.environ.get("REQUIRE_REPLICA") == "1" and not os.environ.get("TEST_REPLICA_URL"):
+        raise pytest.UsageError("REQUIRE_REPLICA=1 but TEST_REPLICA_URL is not set")
+    if not os.environ.get("TEST_REPLICA_URL"):
+        skip = pytest.mark.skip(reason="needs a streaming replica (.ci/replica start; TEST_REPLICA_URL)")
+        for item in items:
+            if "replica" in item.keywords:
+                item.add_marker(skip)
 
 
 @pytest.fixture(autouse=True, scope="session")

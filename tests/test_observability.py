@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -61,6 +61,7 @@ def test_i18_readyz_checks_database_cache_and_broker(client):
 def test_i18_readyz_is_503_naming_the_broker_when_it_is_unreachable(client, monkeypatch):
     # nothing listens on this port (the test port range of this project)
     monkeypatch.setattr(celery_app.conf, "broker_url", "redis://127.0.0.1:9449/0")
+    monkeypatch.setenv("CELERY_BROKER_URL", "redis://127.0.0.1:9449/0")  # Celery reads the variable first
     response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
@@ -191,7 +192,8 @@ def test_i18_log_lines_are_json_with_the_request_id_and_pii_redacted(settings):
         logging.config.dictConfig(settings.LOGGING)
     line = json.loads(stream.getvalue().strip())
     assert line["request_id"] == "6b1f2d0e8c1a4c7e9d3b5a7f1e2c4d6a"
-    assert line["level"] == "WARNING" and line["logger"] == "i18.capture" and "time" in line
+    assert line["level"] == "WARNING" and line["logger"] == "i18.capture"
+    assert datetime.fromisoformat(line["time"]).utcoffset() == timedelta(0)  # ISO 8601, UTC
     message = line["message"]
     assert "13812345678" not in message and "138****5678" in message
     assert "li.lei" not in message and "***@example.com" in message

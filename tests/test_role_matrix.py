@@ -71,6 +71,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
         (401, 403, 403, 403, 403, 200),
         "tracking",
     ),
+    ("/api/v1/intake/orders/{shipped_order_no}/delivered/", "post"): (
+        (401, 403, 403, 403, 403, 200),
+        "delivered",
+    ),
     ("/api/v1/intake/after-sales/", "post"): ((401, 403, 403, 403, 403, 201), "intake_after_sale"),
     ("/api/v1/tickets/", "get"): ((401, 200, 200, 200, 200, 200), None),
     ("/api/v1/tickets/", "post"): ((401, 403, 403, 201, 403, 403), "open_ticket"),
@@ -103,6 +107,15 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, ...], dict | None]] = {
     ("/api/v1/appeals/{appeal}/evidence/{appeal_evidence}/", "get"): ((401, 200, 404, 404, 200, 404), None),
     ("/api/v1/appeals/{appeal}/approve/", "post"): ((401, 403, 403, 403, 200, 403), {"note": "ok"}),
     ("/api/v1/appeals/{appeal}/reject/", "post"): ((401, 403, 403, 403, 200, 403), {"reason": "no proof"}),
+    # W1: a merchant's endpoints; another shop (or no shop) is a 404.
+    ("/api/v1/webhooks/", "get"): ((401, 200, 200, 200, 200, 200), None),
+    ("/api/v1/webhooks/", "post"): ((401, 201, 404, 404, 404, 404), "webhook"),
+    ("/api/v1/webhooks/{webhook}/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    ("/api/v1/webhooks/{webhook}/", "delete"): ((401, 204, 404, 404, 404, 404), None),
+    ("/api/v1/webhooks/{webhook}/rotate-secret/", "post"): ((401, 200, 404, 404, 404, 404), {}),
+    ("/api/v1/webhooks/{webhook}/resume/", "post"): ((401, 200, 404, 404, 404, 404), {}),
+    ("/api/v1/webhooks/{webhook}/deliveries/", "get"): ((401, 200, 404, 404, 404, 404), None),
+    ("/api/v1/webhooks/deliveries/{delivery}/retry/", "post"): ((401, 202, 404, 404, 404, 404), {}),
 }
 
 # How a route's path parameters are filled from the world (the placeholder
@@ -121,6 +134,8 @@ PARAM_OBJECTS = {
     "free_violation": "free_violation",
     "appeal": "appeal",
     "appeal_evidence": "appeal_evidence",
+    "webhook": "webhook",
+    "delivery": "delivery",
 }
 
 
@@ -216,6 +231,8 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         now=now - timedelta(minutes=5),
     )
     export_run(export_id=export.pk, now=now - timedelta(minutes=5))
+    # X2 counts on the database's clock: the set-up export is five minutes old there too.
+    type(export).objects.filter(pk=export.pk).update(created_at=now - timedelta(minutes=5))
     # V1: two judged orders of shop A, one of them appealed with an image.
     from penalties.models import Violation
     from penalties.services import appeal_file, violations_judge
@@ -224,6 +241,14 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
     violations_judge(now=now)
     appealed, free_violation = (Violation.objects.get(order=o) for o in late)
     appeal = appeal_file(violation=appealed, reason="courier_delay", images=[png_upload()], by=merchant, now=now)
+    from orders.webhooks.models import WebhookDelivery
+    from orders.webhooks.services import webhook_endpoint_create
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the receiver would be on loopback
+    webhook, _secret = webhook_endpoint_create(
+        shop=shop_a, url="http://127.0.0.1:9399/hook", events=["order.shipped"], by=merchant, now=now
+    )
+    order_ship(order=sold, carrier="SF", tracking_no="SF000002", by=merchant, now=now)
     from orders.verification.services import user_phone_set
 
     for i, user in enumerate((merchant, merchant2, support, reviewer, storefront)):
@@ -255,6 +280,8 @@ def world(db, shop_a, shop_c, merchant, merchant2, support, reviewer, storefront
         "free_violation": free_violation,
         "appeal": appeal,
         "appeal_evidence": appeal.images.get(),
+        "webhook": webhook,
+        "delivery": WebhookDelivery.objects.get(endpoint=webhook),
     }
 
 
@@ -290,6 +317,8 @@ def _body(spec, role: str, world: dict):
         }
     if spec == "tracking":
         return {"event_at": now.isoformat(), "description": "arrived at hub"}
+    if spec == "delivered":
+        return {"delivered_at": now.isoformat()}
     if spec == "intake_after_sale":
         return {
             "order_no": world["order"].order_no,
@@ -297,6 +326,8 @@ def _body(spec, role: str, world: dict):
             "reason": "wrong_item",
             "amount": "5.00",
         }
+    if spec == "webhook":
+        return {"shop": world["shop_a"].pk, "url": "http://127.0.0.1:9399/hook", "events": ["*"]}
     if spec == "open_ticket":
         return {
             "order_no": world["order"].order_no,
@@ -353,6 +384,8 @@ ADMIN_PAGES: dict[str, tuple[int, ...]] = {
     "/admin/penalties/shopsanction/": (302, 302, 302, 403, 200, 302),
     "/admin/penalties/sanctioncandidate/": (302, 302, 302, 403, 200, 302),
     "/admin/penalties/appeal/": (302, 302, 302, 403, 200, 302),
+    "/admin/orders/webhookendpoint/": (302, 302, 302, 403, 200, 302),
+    "/admin/orders/webhookdelivery/": (302, 302, 302, 403, 200, 302),
 }
 
 

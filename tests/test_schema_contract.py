@@ -55,3 +55,56 @@ def test_deposit_entry_order_no_is_nullable_and_limits_are_published(client):
     assert "pattern" in params["order_no"]
     detail = schema["paths"]["/api/v1/orders/{order_no}/"]["get"]["parameters"]
     assert next(p for p in detail if p["name"] == "order_no")["schema"]["maxLength"] == 32
+
+
+def test_schema_publishes_text_money_list_and_export_filter_limits(client):
+    """Issue 14 point 2 (the fuzz run's findings): what the server refuses is
+    in the schema, so schema-valid input is never refused with a 400:
+    control characters in text filters, NUL in body text, money beyond 12
+    digits / 2 decimals or negative, an intake order without items or with
+    more than 100, an export filter the kind does not have."""
+    from config.limits import has_control_chars
+
+    schema = _schema(client)
+    components = schema["components"]["schemas"]
+    params = {p["name"]: p["schema"] for p in schema["paths"]["/api/v1/orders/"]["get"]["parameters"]}
+    text = re.compile(params["product"]["pattern"])
+    assert text.match("绿茶 green-tea") and not text.match("tea\x05") and not has_control_chars("绿茶 green-tea")
+    ship = components["ShipInputRequest"]["properties"]["tracking_no"]
+    assert re.compile(ship["pattern"]).match("SF123") and not re.compile(ship["pattern"]).match("SF\x00")
+    money = re.compile(components["IntakeAfterSaleInputRequest"]["properties"]["amount"]["pattern"])
+    assert [bool(money.match(v)) for v in ("0", "99.5", ".5", "9999999999.99", "", "-1", ".", "1.234", "1" * 11)] == [
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+        False,
+        False,
+        False,
+    ]
+    items = components["IntakeOrderInputRequest"]["properties"]["items"]
+    assert (items["minItems"], items["maxItems"]) == (1, 100)
+    body = schema["paths"]["/api/v1/exports/"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    variants = [ref["$ref"].rsplit("/", 1)[1] for ref in components[body["$ref"].rsplit("/", 1)[1]]["oneOf"]]
+    assert variants == ["OrdersExportRequest", "TicketsExportRequest"]
+    orders = components["OrdersExportRequest"]
+    assert orders["additionalProperties"] is False
+    assert orders["properties"]["filters"]["additionalProperties"] is False
+    assert {"shop", "phone", "status", "placed_after"} <= set(orders["properties"]["filters"]["properties"])
+    assert "ticket_no" in components["TicketsExportRequest"]["properties"]["filters"]["properties"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"shop": 1, "buyer_name": "张三", "buyer_phone": "13812345678", "address": "上海", "items": []},
+        {"order_no": "x", "type": "refund_only", "reason": "other", "amount": "-1"},
+    ],
+)
+def test_what_the_schema_refuses_the_server_refuses(api, storefront, shop_a, body):
+    """The published limits are the server's: an empty item list, a negative amount → 400."""
+    path = "/api/v1/intake/orders/" if "items" in body else "/api/v1/intake/after-sales/"
+    response = api(storefront).post(path, body, format="json")
+    assert response.status_code == 400, response.json()

@@ -142,6 +142,9 @@ class TicketReplyApi(APIView):
 
     @extend_schema(
         summary="Reply to a pending ticket (merchant)",
+        description="409 `ticket_timed_out` at or after the handling deadline: the reply is refused and the "
+        "ticket is closed as timed out by this call, whether or not the minute job has run (T3). "
+        "409 `ticket_in_review` / `ticket_closed` otherwise.",
         request={"application/json": TicketReplyJsonInput, "multipart/form-data": TicketReplyInput},
         parameters=[IDEMPOTENCY_KEY],
         responses={200: TicketDetailSerializer, 400: E400, 403: E403, 404: E404, 409: E409},

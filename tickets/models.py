@@ -63,6 +63,7 @@ class Ticket(models.Model):
         APPROVED = "approved", _("Approved")
         AGREED = "agreed", _("Agreed with the buyer")  # 已达成一致
         TIMED_OUT = "timed_out", _("Timed out")  # T3
+        ORDER_CLOSED = "order_closed", _("Order closed")  # P7: the order was closed while it was open
 
     ticket_no = models.CharField(_("ticket number"), max_length=32, unique=True)
     order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="tickets", verbose_name=_("Order"))
@@ -99,7 +100,11 @@ class Ticket(models.Model):
             # An outcome exactly when closed, and only a known one.
             models.CheckConstraint(
                 condition=(
-                    Q(status="closed", outcome__in=["approved", "agreed", "timed_out"], closed_at__isnull=False)
+                    Q(
+                        status="closed",
+                        outcome__in=["approved", "agreed", "timed_out", "order_closed"],
+                        closed_at__isnull=False,
+                    )
                     | (~Q(status="closed") & Q(outcome__isnull=True, closed_at__isnull=True))
                 ),
                 name="ticket_outcome_iff_closed",

@@ -15,9 +15,11 @@ from django.utils.translation import gettext as _
 from orders.models import Order, ShopMembership
 from orders.policy import PLATFORM_TZ
 from orders.services import notification_create, notifications_bulk_create
+from orders.webhooks.outbox import webhook_event_emit
 
 from .errors import TicketError
 from .models import ServiceType, Ticket, TicketEvent, TicketEvidence, TicketReply
+from .serializers import TicketSerializer
 from .transitions import assert_can_move
 from .validators import max_evidence_images
 
@@ -38,7 +40,7 @@ def _event(*, ticket: Ticket, kind: str, by, role: str, now: datetime, from_stat
     # W2: every ticket change writes an event; it moves the ticket's change time.
     ticket.updated_at = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=ticket.updated_at)
-    return TicketEvent.objects.create(
+    event = TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         actor=by if getattr(by, "is_authenticated", False) else None,
@@ -48,6 +50,24 @@ def _event(*, ticket: Ticket, kind: str, by, role: str, now: datetime, from_stat
         note=note,
         created_at=now,
     )
+    if kind in PUSHED:  # W1: in this transaction, with the change
+        webhook_event_emit(shop_id=ticket.shop_id, type=PUSHED[kind], data=lambda: _push_data(ticket), now=now)
+    return event
+
+
+# W1: the pushed event type a ticket event stands for.
+PUSHED = {
+    "opened": "ticket.opened",
+    "rejected": "ticket.rejected",
+    "approved": "ticket.closed",
+    "agreed": "ticket.closed",
+    "timed_out": "ticket.closed",
+}
+
+
+def _push_data(ticket: Ticket) -> dict:
+    fresh = Ticket.objects.select_related("order", "service_type").get(pk=ticket.pk)
+    return dict(TicketSerializer(fresh, context={"now": timezone.now()}).data)
 
 
 def _notify(*, ticket: Ticket, kind: str, title: str, body: str = "", dedupe_key: str | None = None):
@@ -113,13 +133,32 @@ def ticket_open(*, order: Order, service_type: ServiceType, description: str, by
     return ticket
 
 
-@transaction.atomic
 def ticket_reply(
     *, ticket: Ticket, message: str, agreed: bool = False, images: list | None = None, by, now: datetime
 ) -> TicketReply:
     """T2: the merchant handles a pending ticket: ``pending → in_review``; a
     reply recording an agreement with the buyer on a type that allows it
-    closes the ticket directly (outcome ``agreed``). T5: notified."""
+    closes the ticket directly (outcome ``agreed``). T5: notified.
+
+    T3: the deadline holds at the moment of the reply, not when the minute
+    job next runs. A reply at or after ``handle_deadline`` (the instant the
+    job would close it) is refused with 409 ``ticket_timed_out`` and the
+    ticket is timed out then and there, exactly as the job does it (event,
+    notification, R1); that effect commits although the reply is refused."""
+    with transaction.atomic():
+        reply = _reply(ticket=ticket, message=message, agreed=agreed, images=images, by=by, now=now)
+    if reply is None:
+        raise TicketError(
+            "ticket_timed_out",
+            _("The handling deadline has passed; the ticket was closed as timed out."),
+            keeps_effect=True,
+        )
+    return reply
+
+
+def _reply(*, ticket: Ticket, message: str, agreed: bool, images: list | None, by, now: datetime) -> TicketReply | None:
+    """``ticket_reply``'s transaction; None when the deadline had passed (the
+    ticket is then timed out here)."""
     images = list(images or [])
     message = (message or "").strip()
     if not message:
@@ -131,8 +170,15 @@ def ticket_reply(
     ticket = _lock(ticket)
     if not ShopMembership.objects.filter(user_id=getattr(by, "pk", None), shop_id=ticket.shop_id).exists():
         raise TicketError("not_shop_member", _("Only a member of the ticket's shop may reply."), status=403)
+    if ticket.status == S.CLOSED and ticket.outcome == O.TIMED_OUT:
+        raise TicketError(
+            "ticket_timed_out", _("The handling deadline has passed; the ticket was closed as timed out.")
+        )
     if ticket.status == S.CLOSED:
         raise TicketError("ticket_closed", _("The ticket is closed."))
+    if ticket.status == S.PENDING and ticket.handle_deadline <= now:
+        _close_timed_out([(ticket.pk, ticket.ticket_no, ticket.shop_id, ticket.handle_deadline)], now=now)
+        return None
     if ticket.status == S.IN_REVIEW:
         raise TicketError("ticket_in_review", _("The ticket is waiting for support's review."))
     stype = ticket.service_type
@@ -275,46 +321,55 @@ def tickets_time_out(*, now: datetime) -> dict:
             )
             if not due:
                 break
-            ids = [row[0] for row in due]
-            changed = Ticket.objects.filter(pk__in=ids, status=S.PENDING, handle_deadline__lte=now).update(
-                status=S.CLOSED, outcome=O.TIMED_OUT, closed_at=now, updated_at=timezone.now()
-            )
-            if changed != len(ids):  # cannot happen under our row locks; be loud if it does
-                logger.warning("tickets_time_out: %d of %d locked tickets changed", changed, len(ids))
-            TicketEvent.objects.bulk_create(
-                [
-                    TicketEvent(
-                        ticket_id=tid,
-                        kind="timed_out",
-                        actor=None,
-                        actor_role=Role.SYSTEM,
-                        from_status=S.PENDING,
-                        to_status=S.CLOSED,
-                        note=_("Not handled by the deadline; closed by platform rule."),
-                        created_at=now,
-                    )
-                    for tid, _no, _shop, _deadline in due
-                ]
-            )
-            notified += notifications_bulk_create(
-                [
-                    {
-                        "shop_id": shop_id,
-                        "kind": "ticket_timed_out",
-                        "title": _("Ticket %(no)s timed out and was closed by platform rule") % {"no": no},
-                        "body": _("It was not handled by its deadline; this counts in the shop rating."),
-                        "data": {"ticket_no": no, "status": S.CLOSED, "outcome": O.TIMED_OUT},
-                        "dedupe_key": f"ticket:{no}:timed_out:{_deadline_key(deadline)}",
-                        "created_at": now,
-                    }
-                    for _tid, no, shop_id, deadline in due
-                ]
-            )
-            timed_out += len(ids)
+            notified += _close_timed_out(due, now=now)
+            timed_out += len(due)
         if len(due) < batch_size:
             break
     summary = {"timed_out": timed_out, "notified": notified}
     return summary
+
+
+def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime) -> int:
+    """T3: close the locked pending tickets ``due`` (id, number, shop,
+    deadline) as ``timed_out``: one conditional UPDATE, their system events
+    and one notification each (``dedupe_key`` per ticket and deadline).
+    Shared by the minute job and by a reply that comes too late. Returns the
+    notifications written."""
+    ids = [row[0] for row in due]
+    changed = Ticket.objects.filter(pk__in=ids, status=S.PENDING, handle_deadline__lte=now).update(
+        status=S.CLOSED, outcome=O.TIMED_OUT, closed_at=now, updated_at=timezone.now()
+    )
+    if changed != len(ids):  # cannot happen under our row locks; be loud if it does
+        logger.warning("tickets_time_out: %d of %d locked tickets changed", changed, len(ids))
+    TicketEvent.objects.bulk_create(
+        [
+            TicketEvent(
+                ticket_id=tid,
+                kind="timed_out",
+                actor=None,
+                actor_role=Role.SYSTEM,
+                from_status=S.PENDING,
+                to_status=S.CLOSED,
+                note=_("Not handled by the deadline; closed by platform rule."),
+                created_at=now,
+            )
+            for tid, _no, _shop, _deadline in due
+        ]
+    )
+    return notifications_bulk_create(
+        [
+            {
+                "shop_id": shop_id,
+                "kind": "ticket_timed_out",
+                "title": _("Ticket %(no)s timed out and was closed by platform rule") % {"no": no},
+                "body": _("It was not handled by its deadline; this counts in the shop rating."),
+                "data": {"ticket_no": no, "status": S.CLOSED, "outcome": O.TIMED_OUT},
+                "dedupe_key": f"ticket:{no}:timed_out:{_deadline_key(deadline)}",
+                "created_at": now,
+            }
+            for _tid, no, shop_id, deadline in due
+        ]
+    )
 
 
 def tickets_remind(*, now: datetime) -> dict:

@@ -26,6 +26,8 @@ from import_export.formats.base_formats import CSV, XLSX
 from unfold.admin import ModelAdmin
 from unfold.contrib.import_export.forms import ExportForm
 
+from config.errors import DomainError
+
 from ..verification.admin_views import is_verified, verify_view
 from . import services
 from .apis import export_file_response
@@ -156,7 +158,11 @@ class ExportAdmin(ModelAdmin):
             raise Http404
         if not is_verified(request):  # K1: the same check as the API's download
             return HttpResponseRedirect(reverse("admin:orders_export_verify", args=[pk]))
-        return export_file_response(export)
+        try:
+            return export_file_response(export, now=timezone.now())
+        except DomainError as refusal:  # X3: expired (or not ready) at the moment of the download
+            messages.error(request, str(refusal))
+            return HttpResponseRedirect(reverse("admin:orders_export_changelist"))
 
     def verify_view(self, request, pk: int):
         """K1: the small form before a download (send a code, type it in)."""

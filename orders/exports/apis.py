@@ -103,11 +103,15 @@ class ExportDownloadApi(APIView):
     def get(self, request, pk: int):
         export = get_object_or_404(exports_of(request.user), pk=pk)
         verification_require(login_key=login_key(request), user=request.user, now=timezone.now())
-        return export_file_response(export)
+        return export_file_response(export, now=timezone.now())
 
 
-def export_file_response(export: Export) -> FileResponse:
-    if export.status == Export.Status.EXPIRED:
+def export_file_response(export: Export, *, now) -> FileResponse:
+    """X3: the file, to its creator (the caller scoped ``export``); refused
+    once past its 7 days at the moment of the download, even before the
+    hourly job marked it (the download expires it then and there)."""
+    if services.export_is_expired(export, now):
+        services.export_expire_now(export=export, now=now)
         raise DomainError("export_expired", "This export's file has expired.", status=409)
     if export.status != Export.Status.DONE or not export.file:
         raise DomainError("export_not_ready", f"This export is {export.status}.", status=409)

@@ -17,6 +17,7 @@ from django.db.models import F, QuerySet
 from django.db.models.functions import Now
 from django.utils.translation import gettext as _
 
+from config.db_routing import export_read_alias
 from config.errors import DomainError
 
 from .. import privacy
@@ -58,8 +59,8 @@ def export_selection(*, kind: ExportKind, filters: dict, user) -> QuerySet:
             errors[key] = [_("Must be a single value.")]
     if errors:
         raise _invalid(errors)
-    data = {k: v for k, v in filters.items() if v is not None and v != ""}
-    filterset = kind.filterset_class(data=data, queryset=kind.scoped_queryset(user))
+    # An empty or null filter is a 400, as on the list (config.filters.BaseFilterSet).
+    filterset = kind.filterset_class(data=dict(filters), queryset=kind.scoped_queryset(user))
     if not filterset.is_valid():
         raise _invalid({k: [str(m) for m in v] for k, v in filterset.errors.items()})
     shop_key = kind.shop_filter
@@ -261,7 +262,10 @@ def export_run(*, export_id: int, now: datetime) -> dict:
 
     try:
         kind = export_kind_get(export.kind)
-        selection = _selection_for(export, kind).order_by(*kind.ordering)[: rule("EXPORT_MAX_ROWS")]
+        # Issue 18: from the replica when there is one (once it has caught up with the primary).
+        selection = (
+            _selection_for(export, kind).using(export_read_alias()).order_by(*kind.ordering)[: rule("EXPORT_MAX_ROWS")]
+        )
         resource = kind.resource_class(user=export.created_by)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Progress from a connection of its own: never the one inside COPY (orders.exports.progress).
@@ -314,6 +318,35 @@ def exports_requeue_stale(*, now: datetime, limit: int = 200) -> dict:
     summary = {"requeued": sent, "not_sent": len(ids) - sent, "lost": lost}
     logger.info("exports sweep %s", summary)
     return summary
+
+
+def export_expires_at(export: Export) -> datetime:
+    """X3: the last instant the file may be downloaded (created + ``EXPORT_TTL_DAYS``)."""
+    return export.created_at + timedelta(days=rule("EXPORT_TTL_DAYS"))
+
+
+def export_is_expired(export: Export, now: datetime) -> bool:
+    """X3 at the moment of the act: expired once past ``export_expires_at``,
+    whether or not the hourly job has marked it yet (the same instant as
+    ``exports_expire``: ``created_at < now - TTL``)."""
+    return export.status == Export.Status.EXPIRED or now > export_expires_at(export)
+
+
+def export_expire_now(*, export: Export, now: datetime) -> bool:
+    """X3: a download found the file past its time: delete it and mark the
+    record expired then and there, as the hourly job would (conditional, so
+    the job and a download never both act). True if this call expired it."""
+    if not now > export_expires_at(export) or export.status in (Export.Status.EXPIRED, Export.Status.RUNNING):
+        return False
+    changed = (
+        Export.objects.filter(pk=export.pk, status=export.status)
+        .exclude(status=Export.Status.RUNNING)
+        .update(status=Export.Status.EXPIRED, file="")
+    )
+    if changed and export.file:
+        export_file_path(export).unlink(missing_ok=True)
+    export.status, export.file = Export.Status.EXPIRED, ""
+    return bool(changed)
 
 
 def exports_expire(*, now: datetime, limit: int = 1000) -> dict:

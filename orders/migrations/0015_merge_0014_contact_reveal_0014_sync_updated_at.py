@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0014_contact_reveal'),
-        ('orders', '0014_sync_updated_at'),
+        ("orders", "0014_contact_reveal"),
+        ("orders", "0014_sync_updated_at"),
     ]
 
-    operations = [
-    ]
+    operations = []

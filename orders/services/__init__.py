@@ -3,6 +3,7 @@
 from .after_sales import after_sale_approve, after_sale_open, after_sale_reject
 from .cancellation import cancel_window_minutes, cancellation_approve, cancellation_reject, cancellation_request
 from .events import order_event_record
+from .lifecycle import order_delivered, orders_close_unpaid, orders_complete_delivered, pending_resolve
 from .notifications import notification_create, notification_mark_read, notifications_bulk_create
 from .placement import ItemSpec, intake_times_check, order_no_generate, order_pay, order_place
 from .refunds import (
@@ -33,6 +34,10 @@ __all__ = [
     "notification_mark_read",
     "notifications_bulk_create",
     "order_complete",
+    "order_delivered",
+    "orders_close_unpaid",
+    "orders_complete_delivered",
+    "pending_resolve",
     "order_event_record",
     "order_no_generate",
     "intake_times_check",

@@ -9,8 +9,9 @@ from django.utils.translation import gettext as _
 
 from ..errors import OrderError
 from ..models import CancellationRequest, Order, Shop
+from ..overdue import ship_clock_resume
 from ..policy import business_day, day_bounds, rule
-from ..transitions import require_status
+from ..transitions import order_move, require_status
 from .events import order_event_record
 from .notifications import notification_create
 from .refunds import refund_issue
@@ -101,8 +102,7 @@ def cancellation_approve(*, cancellation: CancellationRequest, by, now: datetime
     cancellation.decided_by = by
     cancellation.decided_at = now
     cancellation.save(update_fields=["status", "decided_by", "decided_at"])
-    before = order.status
-    order.status = S.CANCELLED
+    before = order_move(order, S.CANCELLED)
     order.cancelled_at = now
     order.save(update_fields=["status", "cancelled_at", "updated_at"])
     order_event_record(
@@ -130,7 +130,9 @@ def cancellation_approve(*, cancellation: CancellationRequest, by, now: datetime
 
 @transaction.atomic
 def cancellation_reject(*, cancellation: CancellationRequest, reason: str, by, now: datetime) -> CancellationRequest:
-    """Rule C3: reject with a reason; the order is unchanged; the merchant is notified."""
+    """Rule C3: reject with a reason; the order is unchanged; the merchant is
+    notified. P1: the ship clock, stopped while the request waited, resumes:
+    the time held is added to the deadlines still ahead (``orders.overdue``)."""
     reason = (reason or "").strip()
     if not reason:
         raise OrderError("reason_required", _("A rejection needs a reason."), status=400)
@@ -140,13 +142,16 @@ def cancellation_reject(*, cancellation: CancellationRequest, reason: str, by, n
     cancellation.decided_at = now
     cancellation.decision_reason = reason
     cancellation.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    clock = {}
+    if order.status == S.AWAITING_SHIPMENT:
+        clock = ship_clock_resume(order=order, held_from=cancellation.requested_at, held_until=now)
     order_event_record(
         order=order,
         kind="cancel_rejected",
         by=by,
         now=now,
         note=reason,
-        data={"cancellation_id": cancellation.pk},
+        data={"cancellation_id": cancellation.pk, **clock},
     )
     notification_create(
         shop=order.shop_id,

@@ -7,6 +7,32 @@ from datetime import datetime
 from django.utils import timezone
 
 from ..models import Actor, Order, OrderEvent
+from ..serializers import OrderListSerializer
+from ..webhooks.outbox import webhook_event_emit
+
+# W1: the pushed event types an order timeline entry stands for.
+PUSHED = {
+    "paid": ("order.paid",),
+    "shipped": ("order.shipped",),
+    "cancelled": ("order.cancelled", "cancellation.decided"),
+    "cancel_rejected": ("cancellation.decided",),
+    "completed": ("order.completed",),
+    "refund_succeeded": ("refund.succeeded",),
+    "refund_failed": ("refund.alternative",),
+    "after_sale_opened": ("after_sale.opened",),
+    "after_sale_approved": ("after_sale.decided",),
+    "after_sale_rejected": ("after_sale.decided",),
+    "appeal_approved": ("appeal.decided",),
+    "appeal_rejected": ("appeal.decided",),
+}
+
+
+def order_push_data(order: Order, event: OrderEvent) -> dict:
+    """W1: the order as the merchant API lists it (phone masked), and the event."""
+    fresh = Order.objects.select_related("shop").prefetch_related("items").get(pk=order.pk)
+    data = dict(OrderListSerializer(fresh, context={"now": event.created_at}).data)
+    data["event"] = {"kind": event.kind, "note": event.note, "data": event.data}
+    return data
 
 
 def actor_role_of(user) -> str:
@@ -41,7 +67,7 @@ def order_event_record(
     # refunds, cancellation): it moves the order's change time.
     order.updated_at = timezone.now()
     Order.objects.filter(pk=order.pk).update(updated_at=order.updated_at)
-    return OrderEvent.objects.create(
+    event = OrderEvent.objects.create(
         order=order,
         kind=kind,
         actor=by if getattr(by, "is_authenticated", False) else None,
@@ -52,3 +78,9 @@ def order_event_record(
         data=data or {},
         created_at=now,
     )
+    types = list(PUSHED.get(kind, ()))
+    if kind == "refund_issued" and to_status == Order.Status.CLOSED:
+        types.append("order.closed")
+    for event_type in types:
+        webhook_event_emit(shop_id=order.shop_id, type=event_type, data=lambda: order_push_data(order, event), now=now)
+    return event

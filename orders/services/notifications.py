@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 
-from ..models import Notification, Shop
+from ..models import Notification, NotificationRead, Shop
 
 
 def notification_create(
@@ -31,8 +33,11 @@ def notifications_bulk_create(rows: list[dict]) -> int:
     return len(created)
 
 
-def notification_mark_read(*, notification: Notification, now) -> Notification:
-    """Mark read once (a second call keeps the first ``read_at``)."""
-    Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
-    notification.refresh_from_db(fields=["read_at"])
-    return notification
+def notification_mark_read(*, notification: Notification, user, now) -> datetime:
+    """Mark read for ``user`` only (each member has their own read state; a
+    colleague still sees it unread). Once: a second call keeps the first
+    ``read_at``, which is returned."""
+    NotificationRead.objects.bulk_create(
+        [NotificationRead(notification_id=notification.pk, user_id=user.pk, read_at=now)], ignore_conflicts=True
+    )
+    return NotificationRead.objects.values_list("read_at", flat=True).get(notification_id=notification.pk, user=user)

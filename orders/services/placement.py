@@ -13,6 +13,7 @@ from .. import privacy
 from ..errors import OrderError
 from ..models import Order, OrderItem, Product, Shop
 from ..policy import PLATFORM_TZ, rule
+from ..transitions import order_move
 from .events import order_event_record
 
 S = Order.Status
@@ -119,7 +120,7 @@ def order_pay(*, order: Order, paid_at: datetime, now: datetime, by=None) -> Ord
             raise OrderError("paid_before_placed", "paid_at is before placed_at.", status=400)
         products = [item.product for item in order.items.select_related("product")]
         hours = ship_hours_for(shop=order.shop, products=products)
-        order.status = S.AWAITING_SHIPMENT
+        order_move(order, S.AWAITING_SHIPMENT)
         order.paid_at = paid_at
         order.ship_by = paid_at + timedelta(hours=hours)
         order.save(update_fields=["status", "paid_at", "ship_by", "updated_at"])

@@ -24,7 +24,9 @@ from django.utils.translation import gettext as _
 from ..errors import OrderError
 from ..models import Actor, Order, OrderEvent, Refund
 from ..policy import rule
+from ..transitions import can_move, order_move, orders_move
 from .events import order_event_record
+from .lifecycle import pending_resolve
 from .notifications import notification_create
 
 logger = logging.getLogger(__name__)
@@ -83,8 +85,8 @@ def refund_issue(*, order: Order, cause: str, amount: Decimal, by=None, now: dat
     order.refunded_amount += amount
     fields = ["refunded_amount", "updated_at"]
     before = order.status
-    if order.refunded_amount >= order.total_amount and order.status not in (S.CANCELLED, S.CLOSED):
-        order.status = S.CLOSED
+    if order.refunded_amount >= order.total_amount and can_move(order.status, S.CLOSED):
+        order_move(order, S.CLOSED)
         order.closed_at = now
         fields += ["status", "closed_at"]
     order.save(update_fields=fields)
@@ -298,7 +300,7 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
     the gateway after commit, in batches."""
     cutoff = now - timedelta(days=rule("AUTO_CLOSE_DAYS"))
     eligible = Order.objects.filter(status=S.AWAITING_SHIPMENT, placed_at__lte=cutoff)
-    summary = {"closed": 0, "refunds": 0}
+    summary = {"closed": 0, "refunds": 0, "cancellations": 0, "after_sales": 0, "tickets": 0}
     refund_t, order_t, event_t = _table(Refund), _table(Order), _table(OrderEvent)
     while True:
         with transaction.atomic():
@@ -333,10 +335,26 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
                         *ids,
                     ],
                 )
-            closed = Order.objects.filter(pk__in=ids, status=S.AWAITING_SHIPMENT).update(
-                status=S.CLOSED, closed_at=now, refunded_amount=F("total_amount"), updated_at=now
+            closed = orders_move(
+                Order.objects.filter(pk__in=ids),
+                S.AWAITING_SHIPMENT,
+                S.CLOSED,
+                closed_at=now,
+                refunded_amount=F("total_amount"),
+                updated_at=now,
             )
             summary["closed"] += closed
+            # P7 clarified: what was pending on them is resolved in the same step.
+            resolved = pending_resolve(
+                order_ids=list(
+                    Order.objects.filter(pk__in=ids, status=S.CLOSED, closed_at=now).values_list("pk", flat=True)
+                ),
+                now=now,
+                why=_("The order was closed automatically, not shipped within %(days)s days (P7).")
+                % {"days": rule("AUTO_CLOSE_DAYS")},
+            )
+            for key, n in resolved.items():
+                summary[key] += n
             new_refunds = list(
                 Refund.objects.filter(
                     cause__in=[f"auto_close:{pk}" for pk in ids],

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from ..errors import OrderError
 from ..models import CancellationRequest, Order, OrderEvent
 from ..policy import rule
-from ..transitions import require_status
+from ..transitions import order_move, require_status
 from .events import order_event_record
 from .notifications import notifications_bulk_create
 from .placement import CLOCK_SKEW
@@ -42,7 +42,7 @@ def order_ship(*, order: Order, carrier: str, tracking_no: str, by, now: datetim
     require_status(order, S.AWAITING_SHIPMENT)
     if CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING_REVIEW).exists():
         raise OrderError("cancellation_pending", _("A cancellation request for this order waits for review."))
-    order.status = S.SHIPPED
+    order_move(order, S.SHIPPED)
     order.carrier = carrier
     order.tracking_no = tracking_no
     order.shipped_at = now
@@ -126,7 +126,7 @@ def order_complete(*, order: Order, by=None, now: datetime) -> Order:
     order = Order.objects.select_for_update().get(pk=order.pk)
     if order.status != S.SHIPPED:
         raise OrderError("not_shipped", _("Only a shipped order can be completed."))
-    order.status = S.COMPLETED
+    order_move(order, S.COMPLETED)
     order.completed_at = now
     order.save(update_fields=["status", "completed_at", "updated_at"])
     order_event_record(order=order, kind="completed", by=by, now=now, from_status=S.SHIPPED, to_status=S.COMPLETED)
@@ -139,7 +139,8 @@ def orders_flag_logistics_abnormal(*, now: datetime, chunk: int = LOGISTICS_CHUN
     per chunk, events INSERT … SELECT, one notification per shop per run)."""
     cutoff = now - timedelta(hours=rule("LOGISTICS_ABNORMAL_HOURS"))
     stale = Q(last_tracking_at__lt=cutoff) | Q(last_tracking_at__isnull=True, shipped_at__lt=cutoff)
-    eligible = Order.objects.filter(stale, status=S.SHIPPED, logistics_abnormal=False)
+    # O6: a delivered order has no more carrier events to wait for.
+    eligible = Order.objects.filter(stale, status=S.SHIPPED, logistics_abnormal=False, delivered_at__isnull=True)
     event_t = connection.ops.quote_name(OrderEvent._meta.db_table)
     order_t = connection.ops.quote_name(Order._meta.db_table)
     flagged = 0

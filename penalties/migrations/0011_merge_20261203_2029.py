@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('penalties', '0009_sync_updated_at'),
-        ('penalties', '0010_deposit_ledger_append_only'),
+        ("penalties", "0009_sync_updated_at"),
+        ("penalties", "0010_deposit_ledger_append_only"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -52,6 +52,7 @@ from ._sql import advisory_lock, hang_point, is_postgres, p_day, p_dt
 from .ledger import ledger_assert_balanced
 
 logger = logging.getLogger(__name__)
+CENT = Decimal("0.01")
 
 T = {
     "violation": Violation._meta.db_table,
@@ -224,13 +225,15 @@ def deductions_run(*, now: datetime) -> dict:
             .order_by("shop_id")
         )
         summary = summary or []
+        for row in summary:  # money with its 2 places on every backend (SQLite's SUM drops them)
+            row["amount"] = Decimal(row["amount"] or 0).quantize(CENT)
         negative = _notify(summary, today=today, now=now)
 
     counts = {
         "settled": settled,
         "charged": sum(r["charged"] for r in summary),
         "ledger_entries": entries,
-        "amount": str(sum((r["amount"] or Decimal("0") for r in summary), Decimal("0.00"))),
+        "amount": str(sum((r["amount"] for r in summary), Decimal("0.00"))),
         "waived_daily_cap": sum(r["waived_cap"] for r in summary),
         "waived_order_limit": sum(r["waived_limit"] for r in summary),
         "shops": len(summary),

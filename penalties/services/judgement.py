@@ -33,6 +33,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils.translation import gettext as _
 
 from orders.models import Actor, Order, OrderEvent, OrderItem, Product
+from orders.overdue import OVERDUE_SQL
 from orders.policy import business_day, rule
 from orders.services import notifications_bulk_create
 
@@ -50,13 +51,14 @@ T = {
     "product": Product._meta.db_table,
 }
 
-# The overdue predicate (P1), the one place it is written in SQL.
-OVERDUE = "o.status = 'awaiting_shipment' AND o.refunded_amount = 0 AND o.ship_by < %(now)s"
+# The overdue predicate (P1): ``orders.overdue``, the one place it is written.
+OVERDUE = OVERDUE_SQL
 
 # Per overdue order: its latest judgement (one probe of the unique
 # ``(order, judgement_no)`` index, newest first), and the next judgement is due
-# when there is none or the latest is at least REJUDGE_HOURS old and not the
-# last. Sorted by order so that the index and event inserts are near
+# when there is none or the latest is at least REJUDGE_HOURS old, its turn
+# (``next_judgement_at``, moved later by a hold: ``orders.overdue``) has come,
+# and it is not the last. Sorted by order so that the index and event inserts are near
 # sequential. On PostgreSQL the probe is a LATERAL subquery (one probe), and the
 # run forbids sequential scans: with the violation table's statistics saying
 # "empty" (a new install, or right after a VACUUM) the planner would otherwise
@@ -65,23 +67,26 @@ DUE_PG = f"""
 SELECT o.id AS order_id, o.shop_id AS shop_id, COALESCE(last.judgement_no, 0) + 1 AS judgement_no
   FROM {T["order"]} o
   LEFT JOIN LATERAL (
-        SELECT v.judgement_no, v.judged_at FROM {T["violation"]} v
+        SELECT v.judgement_no, v.judged_at, v.next_judgement_at FROM {T["violation"]} v
          WHERE v.order_id = o.id ORDER BY v.judgement_no DESC LIMIT 1
        ) last ON TRUE
  WHERE {OVERDUE}
-   AND (last.judgement_no IS NULL OR (last.judgement_no < %(max)s AND last.judged_at <= %(due_before)s))
+   AND (last.judgement_no IS NULL OR (last.judgement_no < %(max)s AND last.judged_at <= %(due_before)s
+                                      AND (last.next_judgement_at IS NULL OR last.next_judgement_at <= %(now)s)))
  ORDER BY o.id
 """
 
 # The same set without LATERAL (SQLite): no judgement of the order is the last
-# one or younger than REJUDGE_HOURS; k is the highest judgement number.
+# one, younger than REJUDGE_HOURS or with its turn still ahead (a predecessor's
+# turn is NULL); k is the highest judgement number.
 DUE_GENERIC = f"""
 SELECT o.id AS order_id, o.shop_id AS shop_id,
        COALESCE((SELECT MAX(v.judgement_no) FROM {T["violation"]} v WHERE v.order_id = o.id), 0) + 1 AS judgement_no
   FROM {T["order"]} o
  WHERE {OVERDUE}
    AND NOT EXISTS (SELECT 1 FROM {T["violation"]} v WHERE v.order_id = o.id
-                      AND (v.judgement_no >= %(max)s OR v.judged_at > %(due_before)s))
+                      AND (v.judgement_no >= %(max)s OR v.judged_at > %(due_before)s
+                           OR v.next_judgement_at > %(now)s))
  ORDER BY o.id
 """
 
@@ -151,9 +156,10 @@ def violations_judge(*, now: datetime) -> dict:
     """Rules P1, P2, P4, P6: judge every overdue order due for a judgement.
 
     Judgement 1 is made by the first run that finds the order overdue
-    (awaiting shipment, nothing refunded, ``ship_by`` passed); judgement k+1
-    by the first run at or after judgement k + 24 h that still finds it
-    overdue; never more than 3. The third judgement bans the order's products
+    (``orders.overdue``: awaiting shipment, nothing refunded, not held by a
+    cancellation under review, ``ship_by`` passed); judgement k+1 by the first
+    run at or after judgement k + 24 h (plus any time the platform held the
+    order since) that still finds it overdue; never more than 3. The third judgement bans the order's products
     at once (P4). Each shop with new judgements gets one notification (P6).
     """
     max_no = rule("MAX_JUDGEMENTS")

@@ -86,7 +86,7 @@ def test_o5_api_export_record_keeps_the_keyed_hash_not_the_phone(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
             "/api/v1/exports/",
-            {"kind": "orders", "format": "csv", "filters": {"phone": "+86 138 1234 5678", "status": ""}},
+            {"kind": "orders", "format": "csv", "filters": {"phone": "+86 138 1234 5678"}},
             format="json",
         )
     assert response.status_code == 202, response.json()

@@ -220,3 +220,135 @@ def test_p3_judgement_3_never_charged_even_when_an_earlier_one_was_waived_by_the
         (x.pk, date(2026, 3, 5)),
         (x.pk, date(2026, 3, 6)),
     ]
+
+
+# --- what the batch and its preview say, exactly ---------------------------------------------
+
+
+def three_days_of_judgements(shop_a, shop_b, settings):
+    """Cap 20.00 (two a day). Shop A: X, Y, Z overdue at 4 March 10:00; shop B
+    (deposit 100.00): one order; all judged on 4, 5 and 6 March."""
+    from penalties.services import deposit_top_up as top_up
+
+    cap(settings, "20.00")
+    top_up(shop=shop_b, amount=Decimal("100.00"), by=None, reason="deposit", now=T)
+    orders = overdue_at(shop_a, sh(2026, 3, 4, 10, 0), n=3) + overdue_at(shop_b, sh(2026, 3, 4, 10, 0))
+    for day in range(3):
+        judge(sh(2026, 3, 4, 10, 5) + timedelta(days=day))
+    return orders
+
+
+def test_p3_preview_announces_exactly_what_the_batch_then_does_and_writes_nothing(shop_a, shop_b, settings):
+    """P3: the preview for 7 March lists per shop the judgements, charged
+    count and amount, waived by cap and by order limit, balance before and
+    after, and writes nothing (not even the batch's mark)."""
+    from penalties.models import BatchMark
+    from penalties.services import deductions_preview
+
+    three_days_of_judgements(shop_a, shop_b, settings)
+    preview = deductions_preview(day=date(2026, 3, 7))
+    assert not BatchMark.objects.exists()
+    assert [{k: v for k, v in row.items() if k != "shop"} for row in preview] == [
+        {
+            "judgements": 9,
+            "charged": 4,
+            "charge": Decimal("40.00"),
+            "waived_cap": 2,
+            "waived_order_limit": 3,
+            "balance": Decimal("0.00"),
+            "balance_after": Decimal("-40.00"),
+        },
+        {
+            "judgements": 3,
+            "charged": 2,
+            "charge": Decimal("20.00"),
+            "waived_cap": 0,
+            "waived_order_limit": 1,
+            "balance": Decimal("100.00"),
+            "balance_after": Decimal("80.00"),
+        },
+    ]
+    assert [row["shop"] for row in preview] == [shop_a, shop_b]
+    deduct(sh(2026, 3, 7, 0, 30))
+    shop_a.refresh_from_db()
+    shop_b.refresh_from_db()
+    assert (shop_a.deposit_balance, shop_b.deposit_balance) == (Decimal("-40.00"), Decimal("80.00"))
+
+
+def test_p3_p6_p8_batch_counts_entries_and_notifications_are_exact(shop_a, shop_b, settings):
+    """P3/P6/P8: one catch-up batch (7 March) over three days of judgements:
+    its counts, each entry's amount, running balance, business day and
+    reason, the shop's 'deposit deducted' notification and, for the shop now
+    below zero only, the 'balance below zero' one."""
+    from orders.models import Notification
+
+    x, y, z, b = three_days_of_judgements(shop_a, shop_b, settings)
+    counts = deduct(sh(2026, 3, 7, 0, 30))
+    assert {k: v for k, v in counts.items() if k != "skipped"} == {
+        "settled": 12,
+        "charged": 6,
+        "ledger_entries": 6,
+        "amount": "60.00",
+        "waived_daily_cap": 2,
+        "waived_order_limit": 4,
+        "shops": 2,
+        "negative_balances": 1,
+    }
+    entries = list(
+        DepositEntry.objects.filter(kind="deduction")
+        .order_by("id")
+        .values_list("shop", "amount", "balance_after", "business_day", "reason")
+    )
+    a, mar5, mar6 = shop_a.pk, date(2026, 3, 5), date(2026, 3, 6)
+    assert entries == [
+        (a, Decimal("-10.00"), Decimal("-10.00"), mar5, f"P3 overdue shipment: order {x.order_no} #1"),
+        (a, Decimal("-10.00"), Decimal("-20.00"), mar5, f"P3 overdue shipment: order {y.order_no} #1"),
+        (a, Decimal("-10.00"), Decimal("-30.00"), mar6, f"P3 overdue shipment: order {x.order_no} #2"),
+        (a, Decimal("-10.00"), Decimal("-40.00"), mar6, f"P3 overdue shipment: order {y.order_no} #2"),
+        (shop_b.pk, Decimal("-10.00"), Decimal("90.00"), mar5, f"P3 overdue shipment: order {b.order_no} #1"),
+        (shop_b.pk, Decimal("-10.00"), Decimal("80.00"), mar6, f"P3 overdue shipment: order {b.order_no} #2"),
+    ]
+    notes = {
+        (n.shop_id, n.kind): (n.title, n.body, n.data, n.dedupe_key)
+        for n in Notification.objects.filter(kind__in=["deposit_deducted", "deposit_negative"])
+    }
+    assert notes == {
+        (a, "deposit_deducted"): (
+            "Deposit deducted: 40.00",
+            "4 overdue-shipment judgement(s) charged 40.00; 2 waived by the daily cap.",
+            {"business_day": "2026-03-07", "amount": "40.00"},
+            f"p3:{a}:2026-03-07",
+        ),
+        (shop_b.pk, "deposit_deducted"): (
+            "Deposit deducted: 20.00",
+            "2 overdue-shipment judgement(s) charged 20.00; 0 waived by the daily cap.",
+            {"business_day": "2026-03-07", "amount": "20.00"},
+            f"p3:{shop_b.pk}:2026-03-07",
+        ),
+        (a, "deposit_negative"): (
+            "Deposit balance below zero",
+            "Your deposit balance is -40.00. Please top it up.",
+            {"balance": "-40.00"},
+            f"p8:{a}:2026-03-07",
+        ),
+    }
+    assert Violation.objects.get(order=z, judgement_no=1).waive_reason == "daily_cap"
+    assert set(Violation.objects.filter(judgement_no=3).values_list("waive_reason", flat=True)) == {"order_limit"}
+
+
+def test_p3_a_set_mark_is_where_the_batch_starts(shop_a):
+    """P3: ``deductions_mark_set`` (bulk loads of settled history) declares
+    every violation below it settled: the batch reads from it and moves it on."""
+    from penalties.models import BatchMark
+    from penalties.services.deductions import deductions_mark_set
+
+    old, new = overdue_at(shop_a, sh(2026, 3, 4, 10, 0), n=2)
+    judge(sh(2026, 3, 4, 10, 5))
+    below = Violation.objects.get(order=old)
+    from_here = Violation.objects.get(order=new)
+    deductions_mark_set(from_here.pk)
+    assert BatchMark.objects.get(name="deductions").position == from_here.pk
+    assert deduct(sh(2026, 3, 5, 0, 30))["charged"] == 1
+    assert list(DepositEntry.objects.values_list("violation", flat=True)) == [from_here.pk]
+    assert BatchMark.objects.get(name="deductions").position == from_here.pk + 1
+    Violation.objects.filter(pk=below.pk).update(charge_status="waived")  # settled history, as a bulk load leaves it

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 def test_t3_remaining_seconds_counts_down_then_zero_then_null(api, merchant, order_a, open_ticket):
     """The detail shows the seconds left while pending, 0 once past the
-    deadline (before the job ran), and null once the ticket is in review."""
+    deadline (before the job ran), and null once the ticket is closed: a
+    reply after the deadline is refused and times the ticket out then and
+    there (T3: the deadline holds at the moment of the act)."""
     with time_machine.travel(T0, tick=False):
         no = open_ticket(order_a)["ticket_no"]
     with time_machine.travel(T0 + timedelta(hours=20), tick=False):
@@ -29,15 +31,17 @@ def test_t3_remaining_seconds_counts_down_then_zero_then_null(api, merchant, ord
     assert body["handle_deadline"] == "2026-03-03T10:00:00+08:00"
     with time_machine.travel(T0 + timedelta(hours=25), tick=False):
         assert api(merchant).get(f"/api/v1/tickets/{no}/").json()["remaining_seconds"] == 0
-        api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "晚了但还是处理了"}, format="json")
-        assert api(merchant).get(f"/api/v1/tickets/{no}/").json()["remaining_seconds"] is None
+        late = api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "晚了但还是处理了"}, format="json")
+        assert late.status_code == 409 and late.json()["code"] == "ticket_timed_out"
+        body = api(merchant).get(f"/api/v1/tickets/{no}/").json()
+    assert (body["status"], body["outcome"], body["remaining_seconds"]) == ("closed", "timed_out", None)
 
 
 def test_t3_pending_ticket_past_deadline_is_timed_out_by_the_beat_task(api, merchant, order_a, shop_a, open_ticket):
     """Given a ticket left pending, when the beat task runs after its
     deadline, the ticket is closed as ``timed_out`` with a system event and
     one notice to the shop; a second run changes nothing; the merchant can no
-    longer reply (409 ``ticket_closed``)."""
+    longer reply (409 ``ticket_timed_out``)."""
     with time_machine.travel(T0, tick=False):
         no = open_ticket(order_a)["ticket_no"]
     with time_machine.travel(T0 + timedelta(hours=23, minutes=59), tick=False):
@@ -48,7 +52,7 @@ def test_t3_pending_ticket_past_deadline_is_timed_out_by_the_beat_task(api, merc
         assert summary["timed_out"] == 1
         assert tasks.time_out_tickets()["timed_out"] == 0
         r = api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "迟到的回复"}, format="json")
-    assert r.status_code == 409 and r.json()["code"] == "ticket_closed"
+    assert r.status_code == 409 and r.json()["code"] == "ticket_timed_out"
     ticket = Ticket.objects.get(ticket_no=no)
     assert (ticket.status, ticket.outcome, ticket.closed_at) == ("closed", "timed_out", due)
     event = ticket.events.get(kind="timed_out")

@@ -1,0 +1,162 @@
+"""``make mutate``: mutation testing of the rule modules with mutmut 3 (issue 13).
+
+Runs mutmut over ``[tool.mutmut]`` of pyproject.toml (``orders/services/``,
+``tickets/services.py``, ``penalties/services/``) in a scratch copy of the
+project (``var/mutate/<scope>/``), on SQLite, at ``nice 19``, one test process
+at a time (the SQLite test database is one file), then prints per module the
+mutants killed / total and every mutant that survived (with its diff).
+
+A scope narrows the modules and the tests, so one module's score takes
+minutes instead of the whole suite's hours::
+
+    make mutate                         # everything (slow: hours on 2 cores)
+    make mutate SCOPE=deductions        # penalties/services/deductions.py only
+    python scripts/mutate.py --list     # the scopes
+
+Not part of CI. "Killed" counts mutants that made a test fail or time out;
+"no tests" (no selected test runs the function) counts as not killed;
+"not checked" (a run stopped early) and "skipped" are left out of the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# scope -> (only_mutate patterns, tests run against them)
+SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
+    "all": (None, None),  # pyproject's [tool.mutmut] as it is
+    "orders": (["orders/services/*"], ["tests/orders"]),
+    "tickets": (["tickets/services.py"], ["tests/tickets"]),
+    "penalties": (["penalties/services/*"], ["tests/penalties"]),
+    "deductions": (
+        ["penalties/services/deductions.py"],
+        [
+            "tests/penalties/test_timeline.py",
+            "tests/penalties/test_ledger_bookkeeping.py",
+            "tests/penalties/test_admin.py",
+        ],
+    ),
+    "ledger": (
+        ["penalties/services/ledger.py"],
+        [
+            "tests/penalties/test_ledger_bookkeeping.py",
+            "tests/penalties/test_admin.py",
+            "tests/penalties/test_appeals.py",
+        ],
+    ),
+}
+
+COPY = ["orders", "tickets", "penalties", "config", "locale", "tests", "bench", "manage.py", "pyproject.toml"]
+KILLED = {"killed", "timeout", "caught by type check"}
+MODULE_RE = re.compile(r"^(?P<module>.+?)\.(?:x_|xǁ)")
+
+
+def toml_list(values: list[str]) -> str:
+    return "[" + ", ".join(f'"{v}"' for v in values) + "]"
+
+
+def prepare(scope: str) -> Path:
+    """A fresh copy of the project with the scope's [tool.mutmut]."""
+    work = ROOT / "var" / "mutate" / scope
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "media", "*.sqlite3*")
+    for name in COPY:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, work / name, ignore=ignore)
+        else:
+            shutil.copy2(source, work / name)
+    only, tests = SCOPES[scope]
+    text = (work / "pyproject.toml").read_text()
+    if only is not None:
+        text = re.sub(r"(?m)^only_mutate = .*$", f"only_mutate = {toml_list(only)}", text)
+    if tests is not None:
+        text = re.sub(
+            r"(?m)^pytest_add_cli_args_test_selection = .*$",
+            f"pytest_add_cli_args_test_selection = {toml_list(tests)}",
+            text,
+        )
+    (work / "pyproject.toml").write_text(text)
+    (work / "var").mkdir()
+    return work
+
+
+def environment(work: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"}}
+    env["VAR_DIR"] = str(work / "var")  # the SQLite test database and caches of this copy
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def mutmut(work: Path, *args: str, capture: bool = False) -> subprocess.CompletedProcess:
+    command = ["nice", "-n", "19", str(Path(sys.executable).parent / "mutmut"), *args]
+    return subprocess.run(command, cwd=work, env=environment(work), text=True, capture_output=capture, check=False)
+
+
+def report(work: Path, *, diffs: bool = True) -> dict[str, Counter]:
+    listing = mutmut(work, "results", "--all", "true", capture=True).stdout
+    statuses: dict[str, Counter] = defaultdict(Counter)
+    survivors: list[tuple[str, str]] = []
+    for line in listing.splitlines():
+        name, _, status = line.strip().rpartition(": ")
+        match = MODULE_RE.match(name)
+        if not match:
+            continue
+        statuses[match["module"]][status] += 1
+        if status not in KILLED | {"skipped", "not checked"}:
+            survivors.append((name, status))
+    print("\nMutation score per module (killed = killed + timeout; 'no tests' is not killed)")
+    print(f"{'module':45} {'killed':>7} {'total':>6} {'ratio':>7}  other")
+    for module in sorted(statuses):
+        counts = statuses[module]
+        total = sum(counts.values()) - counts["skipped"] - counts["not checked"]
+        killed = sum(counts[s] for s in KILLED)
+        other = ", ".join(f"{s} {n}" for s, n in sorted(counts.items()) if s not in KILLED)
+        ratio = f"{100 * killed / total:.1f}%" if total else "-"
+        print(f"{module:45} {killed:>7} {total:>6} {ratio:>7}  {other}")
+    print(f"\nSurviving mutants ({len(survivors)}):")
+    for name, status in survivors:
+        print(f"  {name}: {status}")
+        if diffs:
+            shown = mutmut(work, "show", name, capture=True).stdout
+            print("\n".join("      " + row for row in shown.splitlines()[1:] if row.strip()))
+    return statuses
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scope", default="all", choices=sorted(SCOPES))
+    parser.add_argument("--list", action="store_true", help="list the scopes and exit")
+    parser.add_argument("--report-only", action="store_true", help="print the last run's results again")
+    parser.add_argument("--no-diffs", action="store_true", help="survivors by name only")
+    args = parser.parse_args()
+    if args.list:
+        config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
+        for name, (only, tests) in SCOPES.items():
+            tests = tests or config["pytest_add_cli_args_test_selection"]
+            print(f"{name:12} {only or config['only_mutate']}  tests: {tests}")
+        return 0
+    work = ROOT / "var" / "mutate" / args.scope
+    if not args.report_only:
+        work = prepare(args.scope)
+        run = mutmut(work, "run", "--max-children", "1")
+        if run.returncode != 0:
+            print(f"mutmut run exited {run.returncode}", file=sys.stderr)
+    report(work, diffs=not args.no_diffs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
