@@ -530,16 +530,20 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
 
 
 @admin.register(ContactReveal)
-class ContactRevealAdmin(admin.ModelAdmin):
+class ContactRevealAdmin(ModelAdmin):
     """O5: who was shown which buyer's full phone, when. Read-only for everyone."""
 
-    list_display = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    list_display = ["revealed_at", "user_name", "channel", "order", "export", "rows"]
     list_filter = ["channel", ("revealed_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "order"]
     search_fields = ["=order__order_no", "=user__username"]
-    readonly_fields = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    readonly_fields = ["revealed_at", "user_name", "channel", "order", "export", "rows"]
     fields = readonly_fields
     ordering = ["-revealed_at", "-id"]
+
+    @admin.display(description=_("User"), ordering="user__username")
+    def user_name(self, obj):
+        return str(obj.user)
     list_per_page = 100
     show_full_result_count = False
 
@@ -821,8 +825,12 @@ class NotificationReadInline(ReadOnlyInline):
     """Who of the shop's members has read it (read state is per user)."""
 
     model = NotificationRead
-    fields = ["user", "read_at"]
+    fields = ["user_name", "read_at"]
     ordering = ["read_at", "id"]
+
+    @admin.display(description=_("User"))
+    def user_name(self, obj):
+        return str(obj.user)
     verbose_name = _("read by")
     verbose_name_plural = _("read by")
 
