@@ -544,6 +544,7 @@ class ContactRevealAdmin(ModelAdmin):
     @admin.display(description=_("User"), ordering="user__username")
     def user_name(self, obj):
         return str(obj.user)
+
     list_per_page = 100
     show_full_result_count = False
 
@@ -831,6 +832,7 @@ class NotificationReadInline(ReadOnlyInline):
     @admin.display(description=_("User"))
     def user_name(self, obj):
         return str(obj.user)
+
     verbose_name = _("read by")
     verbose_name_plural = _("read by")
 

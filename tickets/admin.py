@@ -234,7 +234,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
                     now=timezone.now(),
                 )
             except DomainError as exc:
-                form.add_error(None, f"{exc.detail} ({exc.code})")
+                form.add_error(None, exc.detail)
             else:
                 self.message_user(request, gettext("Ticket %(no)s opened.") % {"no": ticket.ticket_no})
                 return redirect("admin:tickets_ticket_change", ticket.pk)
@@ -283,7 +283,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
                 services.ticket_approve(ticket=ticket, by=request.user, now=now)
                 done += 1
             except DomainError as exc:
-                errors.append(f"{ticket.ticket_no}: {exc.detail} ({exc.code})")
+                errors.append(f"{ticket.ticket_no}: {exc.detail}")
         self._report(request, done, errors, gettext("approved"))
 
     @admin.action(description=_("Reject the handling (back to pending)…"), permissions=["review"])
@@ -297,7 +297,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
                     services.ticket_reject(ticket=ticket, reason=form.cleaned_data["reason"], by=request.user, now=now)
                     done += 1
                 except DomainError as exc:
-                    errors.append(f"{ticket.ticket_no}: {exc.detail} ({exc.code})")
+                    errors.append(f"{ticket.ticket_no}: {exc.detail}")
             self._report(request, done, errors, gettext("rejected"))
             return None
         context = {
