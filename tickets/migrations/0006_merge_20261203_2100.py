@@ -4,12 +4,10 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tickets', '0005_outcome_order_closed'),
-        ('tickets', '0005_readable_labels'),
-        ('tickets', '0005_sync_updated_at'),
+        ("tickets", "0005_outcome_order_closed"),
+        ("tickets", "0005_readable_labels"),
+        ("tickets", "0005_sync_updated_at"),
     ]
 
-    operations = [
-    ]
+    operations = []
