@@ -60,10 +60,26 @@ def replica_has_replayed(lsn: str) -> bool:
         return bool(cursor.fetchone()[0])
 
 
+def replica_lag_bytes() -> int | None:
+    """How far the replica's replay is behind the primary (None without a replica, -1 unreachable)."""
+    if not replica_configured():
+        return None
+    try:
+        target = primary_lsn()
+        with connections[REPLICA].cursor() as cursor:
+            cursor.execute(
+                "SELECT greatest(pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn()), 0)::bigint", [target]
+            )
+            return int(cursor.fetchone()[0])
+    except Exception:  # noqa: BLE001
+        logger.warning("replica unreachable", exc_info=True)
+        return -1
+
+
 class PrimaryReplicaRouter:
     def db_for_read(self, model, **hints):
         gate = _replica_gate.get()
-        if gate is None or _wrote.get() or model._meta.app_label in PRIMARY_ONLY_APPS:
+        if gate is None or _wrote.get() or model._meta.app_label in PRIMARY_ONLY_APPS or not replica_configured():
             return DEFAULT_DB_ALIAS
         return REPLICA if gate() else DEFAULT_DB_ALIAS
 

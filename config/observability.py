@@ -62,7 +62,8 @@ REQUESTS = Counter(
 def _view_name(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
-        return "<unresolved>"
+        # WhiteNoise answers static files before any view is resolved.
+        return "<static>" if request.path.startswith(f"/{settings.STATIC_URL.lstrip('/')}") else "<unresolved>"
     return match.view_name or match.route or "<unnamed>"
 
 
@@ -229,6 +230,19 @@ class BackofficeCollector:
         yield from self._celery()
         yield from self._queues()
         yield from self._jobs()
+        yield from self._replica()
+
+    def _replica(self):
+        from config.db_routing import replica_lag_bytes
+
+        lag = replica_lag_bytes()
+        if lag is None:
+            return
+        gauge = GaugeMetricFamily(
+            "backoffice_replica_replay_lag_bytes", "WAL the replica has not replayed yet (-1: unreachable)"
+        )
+        gauge.add_metric([], lag)
+        yield gauge
 
     def _celery(self):
         from django.core.cache import cache

@@ -826,15 +826,18 @@ class NotificationReadInline(ReadOnlyInline):
     """Who of the shop's members has read it (read state is per user)."""
 
     model = NotificationRead
-    fields = ["user_name", "read_at"]
+    fields = ["member", "read_at"]
     ordering = ["read_at", "id"]
-
-    @admin.display(description=_("User"))
-    def user_name(self, obj):
-        return str(obj.user)
 
     verbose_name = _("read by")
     verbose_name_plural = _("read by")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("user")
+
+    @admin.display(description=_("user"))
+    def member(self, obj) -> str:
+        return obj.user.get_username()
 
     def has_view_permission(self, request, obj=None):
         return request.user.has_perm("orders.view_notification")

@@ -67,7 +67,8 @@ class Violation(models.Model):
     )
     judgement_no = models.PositiveSmallIntegerField(_("judgement number"))
     judged_at = models.DateTimeField(_("judged at"))
-    # The Asia/Shanghai day of ``judged_at``: the day the P3 cap counts on.
+    # The Asia/Shanghai day of ``judged_at``. P3: its deduction belongs to the
+    # next day (the business day, recorded on the ledger entry), whose cap it counts under.
     judgement_day = models.DateField(_("judgement day"))
     # P2: when the next judgement falls if the order is still overdue; NULL on
     # the last judgement, cleared when the successor is made. Whether the order

@@ -40,11 +40,7 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     "penalties": (["penalties/services/*"], ["tests/penalties"]),
     "deductions": (
         ["penalties/services/deductions.py"],
-        [
-            "tests/penalties/test_timeline.py",
-            "tests/penalties/test_ledger_bookkeeping.py",
-            "tests/penalties/test_admin.py",
-        ],
+        ["tests/penalties/test_timeline.py", "tests/penalties/test_ledger_bookkeeping.py"],
     ),
     "ledger": (
         ["penalties/services/ledger.py"],

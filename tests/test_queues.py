@@ -51,7 +51,7 @@ def test_i18_routes_put_beat_critical_jobs_and_bulk_work_on_their_queues():
         "orders.process_refunds",
     ):
         assert route({}, task)["queue"].name == "critical", task
-    for task in ("orders.run_export", "tickets.run_export", "orders.import_orders", "orders.deliver_webhook"):
+    for task in ("orders.run_export", "tickets.run_export", "orders.import_orders", "orders.webhooks_deliver"):
         assert route({}, task)["queue"].name == "bulk", task
     for task in ("orders.heartbeat", "orders.requeue_stale_exports", "penalties.compute_ratings"):
         assert route({}, task)["queue"].name == "default", task

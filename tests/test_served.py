@@ -135,3 +135,4 @@ def test_i18_gunicorn_with_debug_off_serves_the_styled_admin_and_the_api_docs(pr
         rb'backoffice_http_request_duration_seconds_count\{method="GET",view="admin:login"\} ([0-9.]+)', text
     )
     assert count and float(count.group(1)) == 7.0, text[:3000]
+    assert b'backoffice_http_request_duration_seconds_count{method="GET",view="<static>"}' in text

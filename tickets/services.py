@@ -356,6 +356,7 @@ def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime
             for tid, _no, _shop, _deadline in due
         ]
     )
+    _push_timed_out(due, now=now)
     return notifications_bulk_create(
         [
             {
@@ -370,6 +371,25 @@ def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime
             for _tid, no, shop_id, deadline in due
         ]
     )
+
+
+def _push_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime) -> None:
+    """W1: each timed-out ticket is a ``ticket.closed`` event of its shop, in
+    this transaction, like every other ticket change (the bulk path writes
+    its events without ``_event``). One endpoint query for the batch; the
+    payload is built only for shops that listen."""
+    from orders.webhooks.models import WebhookEndpoint
+
+    shops = {shop_id for _tid, _no, shop_id, _deadline in due}
+    listening = {
+        e.shop_id
+        for e in WebhookEndpoint.objects.filter(shop_id__in=shops, active=True).only("shop_id", "events")
+        if e.wants(PUSHED["timed_out"])
+    }
+    for tid, _no, shop_id, _deadline in due:
+        if shop_id in listening:
+            ticket = Ticket(pk=tid, shop_id=shop_id)
+            webhook_event_emit(shop_id=shop_id, type=PUSHED["timed_out"], data=lambda t=ticket: _push_data(t), now=now)
 
 
 def tickets_remind(*, now: datetime) -> dict:

@@ -4,13 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0014_lifecycle_ends'),
-        ('orders', '0014_readable_labels'),
-        ('orders', '0017_notification_drop_shared_read_at'),
-        ('orders', '0017_webhook_roles'),
+        ("orders", "0014_lifecycle_ends"),
+        ("orders", "0014_readable_labels"),
+        ("orders", "0017_notification_drop_shared_read_at"),
+        ("orders", "0017_webhook_roles"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('penalties', '0009_readable_labels'),
-        ('penalties', '0011_merge_20261203_2029'),
+        ("penalties", "0009_readable_labels"),
+        ("penalties", "0011_merge_20261203_2029"),
     ]
 
-    operations = [
-    ]
+    operations = []

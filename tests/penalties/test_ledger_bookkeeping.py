@@ -158,7 +158,8 @@ def test_p3_business_day_one_second_after_midnight(shop_a):
     belongs to the next Shanghai day's batch, not the UTC day's."""
     order = overdue_at(shop_a, sh(2026, 3, 5, 0, 0, 0))[0]
     judge(sh(2026, 3, 5, 0, 0, 1))
-    assert deduct(sh(2026, 3, 5, 0, 30))["charged"] == 0  # same business day: not yet
+    nothing = deduct(sh(2026, 3, 5, 0, 30))  # same business day: not yet
+    assert (nothing["settled"], nothing["charged"], nothing["amount"], nothing["shops"]) == (0, 0, "0.00", 0)
     assert deduct(sh(2026, 3, 6, 0, 30))["charged"] == 1
     assert DepositEntry.objects.get(violation__order=order).business_day == date(2026, 3, 6)
 
@@ -354,3 +355,67 @@ def test_p3_a_set_mark_is_where_the_batch_starts(shop_a):
     assert list(DepositEntry.objects.values_list("violation", flat=True)) == [from_here.pk]
     assert BatchMark.objects.get(name="deductions").position == from_here.pk + 1
     Violation.objects.filter(pk=below.pk).update(charge_status="waived")  # settled history, as a bulk load leaves it
+
+
+def test_p8_below_zero_notice_only_for_shops_charged_now_and_a_drift_elsewhere_blocks_no_one(shop_a, shop_b):
+    """P8/P6: the batch of 7 March notifies "below zero" only a shop it charged
+    that is now below zero (not one exactly at 0.00, not one already negative
+    but only waived tonight), still notifies a charged shop listed after a
+    shop with nothing charged, and checks the sum invariant of the shops it
+    charged only: a drifted balance in another shop does not stop it."""
+    from orders.models import Notification
+
+    overdue_at(shop_a, sh(2026, 3, 4, 10, 0))  # judged 4, 5, 6 March: charged twice, then waived
+    deposit_top_up(shop=shop_b, amount=Decimal("10.00"), by=None, reason="deposit", now=T)
+    overdue_at(shop_b, sh(2026, 3, 6, 10, 0))  # judged on 6 March: charged by the batch of 7 March
+    for day in range(3):
+        judge(sh(2026, 3, 4, 10, 5) + timedelta(days=day))
+        if day < 2:
+            deduct(sh(2026, 3, 5, 0, 30) + timedelta(days=day))
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("-25.00"))  # drifted (ledger says -20.00)
+
+    counts = deduct(sh(2026, 3, 7, 0, 30))
+    assert (counts["charged"], counts["amount"], counts["waived_order_limit"], counts["negative_balances"]) == (
+        1,
+        "10.00",
+        1,
+        0,
+    )
+    shop_b.refresh_from_db()
+    assert shop_b.deposit_balance == Decimal("0.00")
+    deducted = set(Notification.objects.filter(kind="deposit_deducted").values_list("dedupe_key", flat=True))
+    assert f"p3:{shop_b.pk}:2026-03-07" in deducted and f"p3:{shop_a.pk}:2026-03-07" not in deducted
+    negative = set(Notification.objects.filter(kind="deposit_negative").values_list("dedupe_key", flat=True))
+    assert negative == {f"p8:{shop_a.pk}:2026-03-05", f"p8:{shop_a.pk}:2026-03-06"}
+    Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("-20.00"))
+
+
+def test_p3_cap_counts_whole_deductions_for_any_amount(shop_a, settings):
+    """P3 with other policy numbers: at 1.00 a deduction and a 2.50 cap, two
+    judgements of a day are charged (2.00) and the third is waived."""
+    settings.PLATFORM = {
+        **settings.PLATFORM,
+        "DEDUCTION_AMOUNT": Decimal("1.00"),
+        "DAILY_DEDUCTION_CAP": Decimal("2.50"),
+    }
+    overdue_at(shop_a, sh(2026, 3, 4, 10, 0), n=3)
+    judge(sh(2026, 3, 4, 10, 5))
+    counts = deduct(sh(2026, 3, 5, 0, 30))
+    assert (counts["charged"], counts["amount"], counts["waived_daily_cap"]) == (2, "2.00", 1)
+
+
+def test_p3_preview_reads_from_the_batch_mark(shop_a):
+    """P3: after a batch moved its mark, the preview reads from it as the
+    batch does: a (corrupt) pending row below the mark is not announced, the
+    new day's judgement is."""
+    from penalties.services import deductions_preview
+
+    first, second = overdue_at(shop_a, sh(2026, 3, 4, 10, 0)) + overdue_at(shop_a, sh(2026, 3, 5, 10, 0))
+    judge(sh(2026, 3, 4, 10, 5))
+    deduct(sh(2026, 3, 5, 0, 30))
+    judge(sh(2026, 3, 5, 10, 5))  # `second`'s judgement 1 and `first`'s judgement 2
+    below = Violation.objects.get(order=first, judgement_no=1)
+    Violation.objects.filter(pk=below.pk).update(charge_status="pending")
+    preview = deductions_preview(day=date(2026, 3, 6))
+    assert [(row["judgements"], row["charged"]) for row in preview] == [(2, 2)]
+    Violation.objects.filter(pk=below.pk).update(charge_status="charged")

@@ -43,12 +43,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module", autouse=True)
 def _announce_seed(request):
     """The seed goes to the terminal whatever pytest captures."""
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     line = f"schemathesis seed {SEED} ({MAX_EXAMPLES} examples per operation); replay with FUZZ_SEED={SEED}"
-    if reporter is not None:
-        reporter.write_line(line)
-    else:  # pragma: no cover - pytest without its terminal
-        print(line, file=sys.stderr)
+    capture = request.config.pluginmanager.getplugin("capturemanager")
+    with capture.global_and_fixture_disabled():
+        print(f"\n{line}", file=sys.stderr, flush=True)
 
 
 @pytest.fixture(autouse=True)

@@ -205,3 +205,31 @@ def test_t3_late_reply_racing_the_minute_job_times_out_once(order_a, shop_a, mer
         assert TicketEvent.objects.filter(ticket=ticket, kind="timed_out").count() == 1
         assert not ticket.replies.exists()
     assert Notification.objects.filter(shop=shop_a, kind="ticket_timed_out").count() == 6
+
+
+def test_t3_w1_a_ticket_timed_out_by_a_late_reply_or_by_the_job_is_pushed_once(
+    api, merchant, order_a, shop_a, open_ticket, settings
+):
+    """W1: the timeout is a ``ticket.closed`` event of the shop whichever path
+    made it (the late reply or the minute job), one per ticket, in the same
+    transaction as the change."""
+    import json
+
+    from orders.webhooks.models import WebhookEvent
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+    registered = api(merchant).post(
+        "/api/v1/webhooks/",
+        {"shop": shop_a.pk, "url": "http://127.0.0.1:9101/hook", "events": ["ticket.closed"]},
+        format="json",
+    )
+    assert registered.status_code == 201, registered.content
+    by_reply, by_job = opened(open_ticket, order_a, T0), opened(open_ticket, order_a, T0)
+    assert reply(api, merchant, by_reply, T0 + timedelta(hours=24)).status_code == 409
+    with time_machine.travel(T0 + timedelta(hours=24, minutes=1), tick=False):
+        assert tasks.time_out_tickets()["timed_out"] == 1
+    bodies = [json.loads(e.body) for e in WebhookEvent.objects.filter(type="ticket.closed").order_by("sequence")]
+    assert [(b["data"]["ticket_no"], b["data"]["outcome"]) for b in bodies] == [
+        (by_reply, "timed_out"),
+        (by_job, "timed_out"),
+    ]
