@@ -19,7 +19,8 @@ def run_per_row(modeladmin, request, rows: Iterable, call: Callable, done_messag
             call(row)
             done += 1
         except DomainError as exc:
-            modeladmin.message_user(request, f"{row}: {exc.detail} ({exc.code})", messages.ERROR)
+            # the reason in words; the machine code is for the API, not a person
+            modeladmin.message_user(request, f"{row}: {exc.detail}", messages.ERROR)
     if done:
         text = (done_message or gettext("%(n)d done.")) % {"n": done}
         modeladmin.message_user(request, text, messages.SUCCESS)

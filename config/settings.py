@@ -511,6 +511,8 @@ IDEMPOTENCY_KEY_TTL_HOURS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_HOURS", "24"
 # (orders.gateways.sandbox_fail(True)); REFUND_SANDBOX_MODE=timeout or
 # connection_error makes it unreachable instead (orders.gateways.sandbox_mode()).
 REFUND_GATEWAY = os.environ.get("REFUND_GATEWAY", "orders.gateways.SandboxGateway")
+# Issue 15: a top-up above this (yuan) needs a second reviewer and a reference number.
+TOPUP_FOUR_EYES_LIMIT = os.environ.get("TOPUP_FOUR_EYES_LIMIT", "50000.00")
 REFUND_SANDBOX_FAIL = env_bool("REFUND_SANDBOX_FAIL", False)
 REFUND_SANDBOX_MODE = os.environ.get("REFUND_SANDBOX_MODE", "")
 

@@ -530,16 +530,21 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
 
 
 @admin.register(ContactReveal)
-class ContactRevealAdmin(admin.ModelAdmin):
+class ContactRevealAdmin(ModelAdmin):
     """O5: who was shown which buyer's full phone, when. Read-only for everyone."""
 
-    list_display = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    list_display = ["revealed_at", "user_name", "channel", "order", "export", "rows"]
     list_filter = ["channel", ("revealed_at", admin.DateFieldListFilter)]
     list_select_related = ["user", "order"]
     search_fields = ["=order__order_no", "=user__username"]
-    readonly_fields = ["revealed_at", "user", "channel", "order", "export", "rows"]
+    readonly_fields = ["revealed_at", "user_name", "channel", "order", "export", "rows"]
     fields = readonly_fields
     ordering = ["-revealed_at", "-id"]
+
+    @admin.display(description=_("User"), ordering="user__username")
+    def user_name(self, obj):
+        return str(obj.user)
+
     list_per_page = 100
     show_full_result_count = False
 
@@ -823,6 +828,7 @@ class NotificationReadInline(ReadOnlyInline):
     model = NotificationRead
     fields = ["member", "read_at"]
     ordering = ["read_at", "id"]
+
     verbose_name = _("read by")
     verbose_name_plural = _("read by")
 

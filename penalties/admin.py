@@ -35,7 +35,16 @@ from orders.policy import business_day
 
 from . import selectors, services
 from .errors import PenaltyError
-from .models import DepositEntry, JobRun, ProductBan, SanctionCandidate, ShopRating, ShopSanction, Violation
+from .models import (
+    DepositEntry,
+    JobRun,
+    ProductBan,
+    SanctionCandidate,
+    ShopRating,
+    ShopSanction,
+    TopUpApproval,
+    Violation,
+)
 
 
 class ReasonForm(forms.Form):
@@ -45,11 +54,61 @@ class ReasonForm(forms.Form):
 class TopUpForm(forms.Form):
     amount = forms.DecimalField(label=_("Amount"), max_digits=12, decimal_places=2, min_value=Decimal("0.01"))
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=True)
+    reference = forms.CharField(
+        label=_("Reference number"),
+        max_length=64,
+        required=False,
+        help_text=_("The transfer's reference; required above the four-eyes limit."),
+    )
 
 
 class TopUpShopForm(TopUpForm):
     shop = forms.ModelChoiceField(label=_("Shop"), queryset=Shop.objects.order_by("name"))
-    field_order = ["shop", "amount", "reason"]
+    field_order = ["shop", "amount", "reason", "reference"]
+
+
+def money_confirm(
+    request, modeladmin, *, title, facts, button, cancel_url, hidden, warning="", rows=None, headers=None
+):
+    """Issue 15: the confirmation page of a money-moving step (shop, amount,
+    balance before → after …); its button posts ``hidden`` + ``confirm=yes``."""
+    return TemplateResponse(
+        request,
+        "admin/money_confirm.html",
+        {
+            **modeladmin.admin_site.each_context(request),
+            "title": title,
+            "facts": facts,
+            "button": button,
+            "cancel_url": cancel_url,
+            "hidden": hidden,
+            "warning": warning,
+            "rows": rows or [],
+            "row_headers": headers or [],
+            "opts": modeladmin.model._meta,
+        },
+    )
+
+
+def top_up_facts(shop: Shop, amount: Decimal, reason: str, reference: str) -> list[tuple]:
+    after = shop.deposit_balance + amount
+    facts = [
+        (_("Shop"), shop.name),
+        (_("Amount"), money(amount)),
+        (_("Balance before → after"), f"{money(shop.deposit_balance)} → {money(after)}"),
+        (_("Reason"), reason),
+    ]
+    if reference:
+        facts.append((_("Reference number"), reference))
+    return facts
+
+
+def four_eyes_warning(amount: Decimal) -> str:
+    if not services.needs_second_reviewer(amount):
+        return ""
+    return _("Above %(limit)s: a second reviewer must approve it before it is posted to the ledger.") % {
+        "limit": money(services.four_eyes_limit())
+    }
 
 
 class ReadOnlyAdmin(ModelAdmin):
@@ -145,22 +204,46 @@ lift_shops = _sanction_action(
 
 @admin.action(description=_("Top up the deposit (with a reason)"), permissions=["top_up"])
 def top_up_deposit(modeladmin, request, queryset):
+    """P8 with issue 15's confirmation: the form, then a page showing each
+    shop's balance before → after; only its button posts (through the
+    four-eyes service above the limit)."""
     if "apply" in request.POST:
         form = TopUpForm(request.POST)
         if form.is_valid():
+            amount, reason = form.cleaned_data["amount"], form.cleaned_data["reason"]
+            reference = form.cleaned_data["reference"]
+            if request.POST.get("confirm") != "yes":
+                shops = list(queryset)
+                hidden = [(admin.helpers.ACTION_CHECKBOX_NAME, shop.pk) for shop in shops]
+                hidden += [("action", "top_up_deposit"), ("apply", "1"), ("amount", amount)]
+                hidden += [("reason", reason), ("reference", reference)]
+                return money_confirm(
+                    request,
+                    modeladmin,
+                    title=_("Confirm the top-up"),
+                    facts=[
+                        (_("Amount"), money(amount)),
+                        (_("Reason"), reason),
+                        (_("Reference number"), reference or "—"),
+                    ],
+                    rows=[
+                        (shop.name, money(shop.deposit_balance), money(shop.deposit_balance + amount)) for shop in shops
+                    ],
+                    headers=[_("Shop"), _("Balance before"), _("Balance after")],
+                    warning=four_eyes_warning(amount),
+                    button=_("Confirm the top-up"),
+                    cancel_url=request.get_full_path(),
+                    hidden=hidden,
+                )
             now = timezone.now()
             run_per_row(
                 modeladmin,
                 request,
                 queryset,
-                lambda shop: services.deposit_top_up(
-                    shop=shop,
-                    amount=form.cleaned_data["amount"],
-                    by=request.user,
-                    reason=form.cleaned_data["reason"],
-                    now=now,
+                lambda shop: services.top_up_request(
+                    shop=shop, amount=amount, by=request.user, reason=reason, reference=reference, now=now
                 ),
-                _("%(n)d deposit(s) topped up."),
+                _("%(n)d top-up(s) done or sent for a second reviewer's approval."),
             )
             return None
     else:
@@ -400,30 +483,50 @@ class DepositEntryAdmin(ReadOnlyAdmin):
         ]
 
     def top_up_view(self, request):
-        """P8: a top-up, with a reason, through the ledger service."""
+        """P8: a top-up, with a reason, through the ledger service; issue 15:
+        confirmed on a page showing the balance before → after, and above
+        the limit sent for a second reviewer's approval."""
         if not request.user.has_perm("penalties.top_up_deposit"):
             raise PermissionDenied
         form = TopUpShopForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
+            shop, amount = form.cleaned_data["shop"], form.cleaned_data["amount"]
+            reason, reference = form.cleaned_data["reason"], form.cleaned_data["reference"]
+            if request.POST.get("confirm") != "yes":
+                return money_confirm(
+                    request,
+                    self,
+                    title=_("Confirm the top-up"),
+                    facts=top_up_facts(shop, amount, reason, reference),
+                    warning=four_eyes_warning(amount),
+                    button=_("Confirm the top-up"),
+                    cancel_url=request.path,
+                    hidden=[("shop", shop.pk), ("amount", amount), ("reason", reason), ("reference", reference)],
+                )
             try:
-                entry = services.deposit_top_up(
-                    shop=form.cleaned_data["shop"],
-                    amount=form.cleaned_data["amount"],
-                    by=request.user,
-                    reason=form.cleaned_data["reason"],
-                    now=timezone.now(),
+                outcome = services.top_up_request(
+                    shop=shop, amount=amount, by=request.user, reason=reason, reference=reference, now=timezone.now()
                 )
             except PenaltyError as exc:
                 self.message_user(request, exc.detail, messages.ERROR)
             else:
+                from django.shortcuts import redirect
+
+                if outcome.approval is not None:
+                    self.message_user(
+                        request,
+                        _("The top-up of %(amount)s waits for a second reviewer's approval.")
+                        % {"amount": money(amount)},
+                        messages.WARNING,
+                    )
+                    return redirect("admin:penalties_topupapproval_changelist")
+                entry = outcome.entry
                 self.message_user(
                     request,
                     _("Topped up %(amount)s; balance %(balance)s.")
-                    % {"amount": entry.amount, "balance": entry.balance_after},
+                    % {"amount": money(entry.amount), "balance": money(entry.balance_after)},
                     messages.SUCCESS,
                 )
-                from django.shortcuts import redirect
-
                 return redirect("admin:penalties_depositentry_changelist")
         return TemplateResponse(
             request,
@@ -434,6 +537,107 @@ class DepositEntryAdmin(ReadOnlyAdmin):
                 "form": form,
                 "opts": self.model._meta,
             },
+        )
+
+
+@admin.register(TopUpApproval)
+class TopUpApprovalAdmin(ReadOnlyAdmin):
+    """Issue 15 (four eyes): large top-ups waiting for a second reviewer."""
+
+    list_display = ["shop", "amount_text", "reference", "status", "requested_by", "requested_at", "decided_by"]
+    list_filter = ["status"]
+    list_select_related = ["shop", "requested_by", "decided_by"]
+    fields = [
+        "shop",
+        "amount_text",
+        "reason",
+        "reference",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    ]
+    readonly_fields = fields
+    actions = ["approve_top_ups", "reject_top_ups"]
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def amount_text(self, obj):
+        return money(obj.amount)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("penalties.top_up_deposit") or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def has_top_up_permission(self, request):
+        return request.user.has_perm("penalties.top_up_deposit")
+
+    @admin.action(description=_("Approve and post (second reviewer)"), permissions=["top_up"])
+    def approve_top_ups(self, request, queryset):
+        pending = list(queryset.filter(status=TopUpApproval.Status.PENDING).select_related("shop", "requested_by"))
+        if request.POST.get("confirm") != "yes":
+            hidden = [(admin.helpers.ACTION_CHECKBOX_NAME, a.pk) for a in pending] + [("action", "approve_top_ups")]
+            return money_confirm(
+                request,
+                self,
+                title=_("Approve large top-ups"),
+                facts=[(_("Top-ups"), len(pending))],
+                rows=[
+                    (
+                        a.shop.name,
+                        money(a.amount),
+                        f"{money(a.shop.deposit_balance)} → {money(a.shop.deposit_balance + a.amount)}",
+                        a.reference,
+                        a.requested_by,
+                        a.reason,
+                    )
+                    for a in pending
+                ],
+                headers=[
+                    _("Shop"),
+                    _("Amount"),
+                    _("Balance before → after"),
+                    _("Reference number"),
+                    _("Requested by"),
+                    _("Reason"),
+                ],
+                button=_("Approve and post"),
+                cancel_url=request.get_full_path(),
+                hidden=hidden,
+            )
+        now = timezone.now()
+        run_per_row(
+            self,
+            request,
+            queryset.filter(pk__in=[a.pk for a in pending]),
+            lambda approval: services.top_up_approve(approval=approval, by=request.user, now=now),
+            _("%(n)d top-up(s) approved and posted."),
+        )
+        return None
+
+    @admin.action(description=_("Reject (with a reason)"), permissions=["top_up"])
+    def reject_top_ups(self, request, queryset):
+        if "apply" in request.POST:
+            form = ReasonForm(request.POST)
+            if form.is_valid():
+                now = timezone.now()
+                run_per_row(
+                    self,
+                    request,
+                    queryset,
+                    lambda approval: services.top_up_reject(
+                        approval=approval, by=request.user, reason=form.cleaned_data["reason"], now=now
+                    ),
+                    _("%(n)d top-up(s) rejected."),
+                )
+                return None
+        else:
+            form = ReasonForm()
+        return _intermediate(
+            self, request, queryset, action="reject_top_ups", title=_("Reject large top-ups"), form=form
         )
 
 

@@ -427,3 +427,58 @@ class JobRun(models.Model):
         from config.labels import job_label
 
         return f"{job_label(self.job)} · {self.business_day}"
+
+
+class TopUpApproval(models.Model):
+    """Issue 15 (four eyes): a top-up above ``settings.TOPUP_FOUR_EYES_LIMIT``
+    waits here, with its reference number, until a second reviewer (not the
+    one who asked) approves it; only then is it posted to the ledger."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for a second reviewer")
+        APPROVED = "approved", _("Approved and posted")
+        REJECTED = "rejected", _("Rejected")
+
+    shop = models.ForeignKey(Shop, on_delete=models.PROTECT, related_name="+", verbose_name=_("Shop"))
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.TextField(_("reason"))
+    reference = models.CharField(_("reference number"), max_length=64)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("Requested by")
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True, default="")
+    entry = models.OneToOneField(
+        DepositEntry,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="approval",
+        verbose_name=_("deposit entry"),
+    )
+
+    class Meta:
+        verbose_name = _("large top-up")
+        verbose_name_plural = _("large top-ups (four eyes)")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="topup_approval_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "approved", "rejected"]), name="topup_approval_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        from config.labels import money
+
+        return f"{self.shop} · {money(self.amount)} · {self.reference}"

@@ -479,13 +479,14 @@ def _admin_actions(world):
                 "apply": "1",
                 "amount": "100.00",
                 "reason": "wire",
+                "confirm": "yes",  # issue 15: past the confirmation page
             },
             lambda: DepositEntry.objects.filter(shop=shop_c, kind="top_up").exists(),
         ),
         (
             "top up deposit (page)",
             "/admin/penalties/depositentry/top-up/",
-            {"shop": shop.pk, "amount": "100.00", "reason": "wire"},
+            {"shop": shop.pk, "amount": "100.00", "reason": "wire", "confirm": "yes"},
             lambda: DepositEntry.objects.filter(shop=shop, kind="top_up").exists(),
         ),
     ]

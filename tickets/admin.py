@@ -110,6 +110,28 @@ class OpenTicketForm(forms.Form):
         label=_("Description"), widget=forms.Textarea(attrs={"rows": 5, "cols": 60}), max_length=2000
     )
 
+    def warnings(self) -> list[str]:
+        """What support should know before opening: the order is closed, or
+        it already has an open ticket (a second one is usually a mistake)."""
+        order = getattr(self, "order", None)
+        if order is None:
+            return []
+        found = []
+        if order.status in {Order.Status.CANCELLED, Order.Status.CLOSED, Order.Status.COMPLETED}:
+            found.append(
+                gettext("Order %(no)s is %(status)s: a ticket on it may not be actionable for the merchant.")
+                % {"no": order.order_no, "status": order.get_status_display()}
+            )
+        open_tickets = list(
+            Ticket.objects.filter(order=order).exclude(status=Ticket.Status.CLOSED).values_list("ticket_no", flat=True)
+        )
+        if open_tickets:
+            found.append(
+                gettext("Order %(no)s already has an open ticket: %(tickets)s.")
+                % {"no": order.order_no, "tickets": ", ".join(open_tickets)}
+            )
+        return found
+
     def clean_order_no(self):
         order = Order.objects.filter(order_no=self.cleaned_data["order_no"].strip()).first()
         if order is None:
@@ -224,7 +246,11 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
         form = OpenTicketForm(
             request.POST if request.method == "POST" else None, initial={"order_no": request.GET.get("order_no", "")}
         )
+        warnings = []
         if request.method == "POST" and form.is_valid():
+            # issue 15: warn first (closed order, open ticket); the second post opens it
+            warnings = [] if request.POST.get("confirm_warnings") == "on" else form.warnings()
+        if request.method == "POST" and form.is_valid() and not warnings:
             try:
                 ticket = services.ticket_open(
                     order=form.order,
@@ -234,7 +260,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
                     now=timezone.now(),
                 )
             except DomainError as exc:
-                form.add_error(None, f"{exc.detail} ({exc.code})")
+                form.add_error(None, exc.detail)
             else:
                 self.message_user(request, gettext("Ticket %(no)s opened.") % {"no": ticket.ticket_no})
                 return redirect("admin:tickets_ticket_change", ticket.pk)
@@ -243,6 +269,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
             "title": gettext("Open a ticket"),
             "opts": self.model._meta,
             "form": form,
+            "warnings": warnings,
         }
         return TemplateResponse(request, "admin/tickets/ticket/open.html", context)
 
@@ -283,7 +310,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
                 services.ticket_approve(ticket=ticket, by=request.user, now=now)
                 done += 1
             except DomainError as exc:
-                errors.append(f"{ticket.ticket_no}: {exc.detail} ({exc.code})")
+                errors.append(f"{ticket.ticket_no}: {exc.detail}")
         self._report(request, done, errors, gettext("approved"))
 
     @admin.action(description=_("Reject the handling (back to pending)…"), permissions=["review"])
@@ -297,7 +324,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
                     services.ticket_reject(ticket=ticket, reason=form.cleaned_data["reason"], by=request.user, now=now)
                     done += 1
                 except DomainError as exc:
-                    errors.append(f"{ticket.ticket_no}: {exc.detail} ({exc.code})")
+                    errors.append(f"{ticket.ticket_no}: {exc.detail}")
             self._report(request, done, errors, gettext("rejected"))
             return None
         context = {

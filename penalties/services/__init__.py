@@ -8,6 +8,7 @@ from .judgement import violations_judge
 from .ledger import deposit_adjust, deposit_reverse, deposit_top_up
 from .ratings import rating_window, ratings_compute
 from .sanctions import shop_clear, shop_lift, shop_sanction, shop_suspend
+from .topups import four_eyes_limit, needs_second_reviewer, top_up_approve, top_up_reject, top_up_request
 
 __all__ = [
     "appeal_approve",
@@ -29,4 +30,9 @@ __all__ = [
     "shop_sanction",
     "shop_suspend",
     "violations_judge",
+    "four_eyes_limit",
+    "needs_second_reviewer",
+    "top_up_approve",
+    "top_up_reject",
+    "top_up_request",
 ]

@@ -110,7 +110,10 @@ def test_p8_top_up_and_reversal_only_through_actions_with_a_reason(staff_client,
     assert staff_client.get(top_up).status_code == 200
     staff_client.post(top_up, {"shop": shop_a.pk, "amount": "200.00", "reason": ""})
     assert not DepositEntry.objects.filter(kind="top_up").exists()  # reason required
-    staff_client.post(top_up, {"shop": shop_a.pk, "amount": "200.00", "reason": "annual deposit"})
+    preview = staff_client.post(top_up, {"shop": shop_a.pk, "amount": "200.00", "reason": "annual deposit"})
+    assert not DepositEntry.objects.filter(kind="top_up").exists()  # issue 15: confirmed first
+    assert "¥200.00" in preview.content.decode()
+    staff_client.post(top_up, {"shop": shop_a.pk, "amount": "200.00", "reason": "annual deposit", "confirm": "yes"})
     shop_a.refresh_from_db()
     assert shop_a.deposit_balance == Decimal("190.00")
 

@@ -106,7 +106,9 @@ def test_p8_admin_top_up_on_a_drifted_balance_says_why(client, reviewer, shop_a)
     deposit_top_up(shop=shop_a, amount=Decimal("100.00"), by=reviewer, reason="deposit", now=T)
     Shop.objects.filter(pk=shop_a.pk).update(deposit_balance=Decimal("0.00"))
     page = client.post(
-        reverse("admin:penalties_deposit_top_up"), {"shop": shop_a.pk, "amount": "50.00", "reason": "x"}, follow=True
+        reverse("admin:penalties_deposit_top_up"),
+        {"shop": shop_a.pk, "amount": "50.00", "reason": "x", "confirm": "yes"},
+        follow=True,
     )
     assert "not the sum of its ledger" in page.content.decode()
     assert DepositEntry.objects.filter(shop=shop_a).count() == 1

@@ -10,7 +10,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.test import Client
 from django.utils import timezone
 
-from orders.models import Notification
+from orders.models import Notification, Order
 from tickets.models import ServiceType, Ticket
 from tickets.services import ticket_open, ticket_reply
 
@@ -75,13 +75,16 @@ def test_t2_admin_approve_action(admin_client_for, support, in_review, shop_a):
 
 
 def test_t2_admin_approve_action_reports_refusals(admin_client_for, support, order_a):
-    """Approving a pending ticket is refused with a message, not a 500."""
+    """Approving a pending ticket is refused with a message, not a 500; the
+    message says why in words, without the machine code (issue 15)."""
     stype = ServiceType.objects.get(code="urge_shipment")
     ticket = ticket_open(order=order_a, service_type=stype, description="x", by=support, now=timezone.now())
     r = admin_client_for(support).post(
         URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [ticket.pk]}, follow=True
     )
-    assert r.status_code == 200 and "ticket_not_in_review" in r.content.decode()
+    html = r.content.decode()
+    assert r.status_code == 200 and ticket.ticket_no in html and 'class="error' in html
+    assert "ticket_not_in_review" not in html
     assert Ticket.objects.get(pk=ticket.pk).status == "pending"
 
 
@@ -163,3 +166,26 @@ def test_admin_ticket_page_links_evidence_images(admin_client_for, support, merc
     assert (
         admin_client_for(support).get(f"/api/v1/tickets/{ticket.ticket_no}/evidence/{evidence.pk}/").status_code == 200
     )
+
+
+def test_w15_opening_a_ticket_warns_on_a_closed_order_and_on_a_duplicate(admin_client_for, support, order_a):
+    """Issue 15: support is warned before a second open ticket on the same
+    order (and before one on a cancelled order); the warning's button opens
+    it anyway."""
+    stype = ServiceType.objects.get(code="urge_shipment")
+    client = admin_client_for(support)
+    form = {"order_no": order_a.order_no, "service_type": stype.pk, "description": "催发货"}
+    client.post(f"{URL}add/", form)
+    first = Ticket.objects.get()
+    warned = client.post(f"{URL}add/", form, HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert Ticket.objects.count() == 1
+    assert first.ticket_no in warned and "已有未关闭的服务单" in warned
+    client.post(f"{URL}add/", {**form, "confirm_warnings": "on"})
+    assert Ticket.objects.count() == 2
+
+    from tickets.admin import OpenTicketForm
+
+    check = OpenTicketForm()
+    order_a.status = Order.Status.CANCELLED  # in memory only: what the warning reads
+    check.order = order_a
+    assert any(order_a.order_no in w and "cancelled" in w.lower() for w in check.warnings())
