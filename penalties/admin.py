@@ -144,28 +144,34 @@ def _intermediate(modeladmin, request, queryset, *, action: str, title, form, no
     )
 
 
+def _with_reason(modeladmin, request, queryset, *, call, done, action: str, title, note="", rows=None):
+    """An action that needs a reason: its confirmation page first, then, on
+    ``apply``, ``call(row, reason, now)`` for each row (``rows(queryset)`` if given)."""
+    form = ReasonForm(request.POST if "apply" in request.POST else None)
+    if "apply" in request.POST and form.is_valid():
+        now, reason = timezone.now(), form.cleaned_data["reason"]
+        targets = queryset if rows is None else rows(queryset)
+        run_per_row(modeladmin, request, targets, lambda row: call(row, reason, now), done)
+        return None
+    return _intermediate(modeladmin, request, queryset, action=action, title=title, form=form, note=note)
+
+
 # --- shop actions (sanction list; also for the orders app's ShopAdmin) ----------
 
 
 def _sanction_action(action: str, name: str, *, title, done, description):
     def run(modeladmin, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                now = timezone.now()
-                run_per_row(
-                    modeladmin,
-                    request,
-                    queryset,
-                    lambda shop: services.shop_sanction(
-                        shop=shop, action=action, by=request.user, reason=form.cleaned_data["reason"], now=now
-                    ),
-                    done,
-                )
-                return None
-        else:
-            form = ReasonForm()
-        return _intermediate(modeladmin, request, queryset, action=name, title=title, form=form)
+        return _with_reason(
+            modeladmin,
+            request,
+            queryset,
+            call=lambda shop, reason, now: services.shop_sanction(
+                shop=shop, action=action, by=request.user, reason=reason, now=now
+            ),
+            done=done,
+            action=name,
+            title=title,
+        )
 
     run.__name__ = name
     return admin.action(description=description, permissions=["sanction"])(run)
@@ -292,11 +298,11 @@ def shop_penalties_panel(shop: Shop) -> str:
                 for e in entries
             ),
         )
-        or format_html("<li>—</li>"),
+        or mark_safe("<li>—</li>"),
         _("Banned products"),
         all_link(ProductBan, f"product__shop__id__exact={shop.pk}"),
         format_html_join("", "<li>{} ({})</li>", ((b.product.name, local_time(b.created_at)) for b in bans))
-        or format_html("<li>—</li>"),
+        or mark_safe("<li>—</li>"),
         _("Sanctions"),
         _items(
             "<li>{} {} · {}: {}</li>",
@@ -361,29 +367,14 @@ class ViolationAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reverse the deduction (appeal granted)"), permissions=["reverse"])
     def reverse_deductions(self, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                now = timezone.now()
-                run_per_row(
-                    self,
-                    request,
-                    queryset,
-                    lambda v: services.deposit_reverse(
-                        violation=v, by=request.user, reason=form.cleaned_data["reason"], now=now
-                    ),
-                    _("%(n)d deduction(s) reversed."),
-                )
-                return None
-        else:
-            form = ReasonForm()
-        return _intermediate(
+        return _with_reason(
             self,
             request,
             queryset,
+            call=lambda v, reason, now: services.deposit_reverse(violation=v, by=request.user, reason=reason, now=now),
+            done=_("%(n)d deduction(s) reversed."),
             action="reverse_deductions",
             title=_("Reverse deductions (appeal granted)"),
-            form=form,
             note=_("Each charged deduction gets a reversal entry in the ledger; nothing is edited."),
         )
 
@@ -449,30 +440,17 @@ class DepositEntryAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reverse these deductions (appeal granted)"), permissions=["reverse"])
     def reverse_entries(self, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                now = timezone.now()
-                deductions = queryset.filter(kind=DepositEntry.Kind.DEDUCTION).select_related("violation")
-                run_per_row(
-                    self,
-                    request,
-                    deductions,
-                    lambda e: services.deposit_reverse(
-                        violation=e.violation, by=request.user, reason=form.cleaned_data["reason"], now=now
-                    ),
-                    _("%(n)d deduction(s) reversed."),
-                )
-                return None
-        else:
-            form = ReasonForm()
-        return _intermediate(
+        return _with_reason(
             self,
             request,
             queryset,
+            rows=lambda qs: qs.filter(kind=DepositEntry.Kind.DEDUCTION).select_related("violation"),
+            call=lambda e, reason, now: services.deposit_reverse(
+                violation=e.violation, by=request.user, reason=reason, now=now
+            ),
+            done=_("%(n)d deduction(s) reversed."),
             action="reverse_entries",
             title=_("Reverse deductions (appeal granted)"),
-            form=form,
             note=_("Only deduction entries are reversed; each gets a reversal entry."),
         )
 
@@ -620,24 +598,16 @@ class TopUpApprovalAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reject (with a reason)"), permissions=["top_up"])
     def reject_top_ups(self, request, queryset):
-        if "apply" in request.POST:
-            form = ReasonForm(request.POST)
-            if form.is_valid():
-                now = timezone.now()
-                run_per_row(
-                    self,
-                    request,
-                    queryset,
-                    lambda approval: services.top_up_reject(
-                        approval=approval, by=request.user, reason=form.cleaned_data["reason"], now=now
-                    ),
-                    _("%(n)d top-up(s) rejected."),
-                )
-                return None
-        else:
-            form = ReasonForm()
-        return _intermediate(
-            self, request, queryset, action="reject_top_ups", title=_("Reject large top-ups"), form=form
+        return _with_reason(
+            self,
+            request,
+            queryset,
+            call=lambda approval, reason, now: services.top_up_reject(
+                approval=approval, by=request.user, reason=reason, now=now
+            ),
+            done=_("%(n)d top-up(s) rejected."),
+            action="reject_top_ups",
+            title=_("Reject large top-ups"),
         )
 
 
