@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +20,7 @@ from ..errors import OrderError
 from ..models import Actor, AfterSale, CancellationRequest, Order, OrderEvent
 from ..policy import rule
 from ..transitions import orders_move
+from .batch import claim_chunk
 from .events import order_event_record
 from .placement import CLOCK_SKEW
 
@@ -66,10 +67,7 @@ def _move_in_chunks(
     moved_ids: list[int] = []
     while True:
         with transaction.atomic():
-            qs = eligible.order_by("pk")
-            if connection.vendor == "postgresql":
-                qs = qs.select_for_update(skip_locked=True)
-            ids = list(qs.values_list("pk", flat=True)[:chunk])
+            ids = claim_chunk(eligible, chunk)
             if not ids:
                 break
             # W2: the change time is the wall clock of the write, like every other change.

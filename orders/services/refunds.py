@@ -25,6 +25,7 @@ from ..errors import OrderError
 from ..models import Actor, Order, OrderEvent, Refund
 from ..policy import rule
 from ..transitions import can_move, order_move, orders_move
+from .batch import claim_chunk
 from .events import order_event_record
 from .lifecycle import pending_resolve
 from .notifications import notification_create
@@ -304,10 +305,7 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
     refund_t, order_t, event_t = _table(Refund), _table(Order), _table(OrderEvent)
     while True:
         with transaction.atomic():
-            qs = eligible.order_by("pk")
-            if connection.vendor == "postgresql":
-                qs = qs.select_for_update(skip_locked=True)
-            ids = list(qs.values_list("pk", flat=True)[:chunk])
+            ids = claim_chunk(eligible, chunk)
             if not ids:
                 break
             marks = ", ".join(["%s"] * len(ids))

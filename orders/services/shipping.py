@@ -13,6 +13,7 @@ from ..errors import OrderError
 from ..models import CancellationRequest, Order, OrderEvent
 from ..policy import rule
 from ..transitions import order_move, require_status
+from .batch import claim_chunk
 from .events import order_event_record
 from .notifications import notifications_bulk_create
 from .placement import CLOCK_SKEW
@@ -147,10 +148,7 @@ def orders_flag_logistics_abnormal(*, now: datetime, chunk: int = LOGISTICS_CHUN
     per_shop: dict[int, int] = {}
     while True:
         with transaction.atomic():
-            qs = eligible.order_by("pk")
-            if connection.vendor == "postgresql":
-                qs = qs.select_for_update(skip_locked=True)
-            ids = list(qs.values_list("pk", flat=True)[:chunk])
+            ids = claim_chunk(eligible, chunk)
             if not ids:
                 break
             n = Order.objects.filter(pk__in=ids, status=S.SHIPPED, logistics_abnormal=False).update(
