@@ -333,13 +333,28 @@ def redact(text: str) -> str:
 
 
 class RedactPII(logging.Filter):
-    """Rewrites each record's message (with its arguments) and exception text redacted."""
+    """Rewrites each record's message (with its arguments), exception text and
+    stack redacted. Apps extend :meth:`redact` (``orders.redaction.RedactPII``
+    adds the buyer-phone rules of O5); ``LOGGING`` installs that one filter."""
+
+    def redact(self, text: str) -> str:
+        return redact(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # noqa: BLE001  (a bad format string is logged as it is)
             return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
+        return True
         record.msg, record.args = redact(message), None
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)

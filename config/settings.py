@@ -604,8 +604,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "request_id": {"()": "django_guid.log_filters.CorrelationId"},
-        "redact": {"()": "config.observability.RedactPII"},
-        # O5: no buyer phone in any log line (orders/redaction.py).
+        # One filter: tokens, secrets, e-mails (config/observability.py) and O5's
+        # buyer phones (orders/redaction.py), on every handler.
         "redact_pii": {"()": "orders.redaction.RedactPII"},
     },
     "formatters": {
@@ -621,7 +621,7 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
-            "filters": ["request_id", "redact", "redact_pii"],
+            "filters": ["request_id", "redact_pii"],
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},

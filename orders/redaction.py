@@ -14,27 +14,19 @@ from __future__ import annotations
 import logging
 import time
 
+from config import observability
+
 from . import privacy
 
 request_logger = logging.getLogger("backoffice.request")
 
 
-class RedactPII(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string is logging's own problem to report
-            return True
-        redacted = privacy.redact(message)
-        if redacted != message:
-            record.msg, record.args = redacted, ()
-        if record.exc_info and not record.exc_text:
-            record.exc_text = logging.Formatter().formatException(record.exc_info)
-        if record.exc_text:
-            record.exc_text = privacy.redact(record.exc_text)
-        if record.stack_info:
-            record.stack_info = privacy.redact(record.stack_info)
-        return True
+class RedactPII(observability.RedactPII):
+    """The platform's filter (tokens, secrets, e-mails, phones) plus O5's
+    buyer-phone rules (``phone=``/``q=`` values, phone runs in any spelling)."""
+
+    def redact(self, text: str) -> str:
+        return privacy.redact(super().redact(text))
 
 
 def redacted_path(request) -> str:

@@ -1,24 +1,17 @@
 """Reactions of the penalties app to the orders app's signals (``orders``
-never imports ``penalties``)."""
+never imports ``penalties``): thin callers of the services."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F
-
 from orders.overdue import ship_clock_resumed
 
-from .models import Violation
+from . import services
 
 
 def _judgement_turn_resume(sender, *, order, held_from: datetime, held_until: datetime, **kwargs) -> None:
-    """P1/P2: the clock stopped while the platform held the order, so the
-    next judgement's turn, if it was still ahead when the hold began, moves
-    later by the time held (as ``orders.overdue.resumed`` moves ``ship_by``)."""
-    Violation.objects.filter(order_id=order.pk, next_judgement_at__gt=held_from).update(
-        next_judgement_at=F("next_judgement_at") + (held_until - held_from)
-    )
+    services.judgement_turn_resume(order_id=order.pk, held_from=held_from, held_until=held_until)
 
 
 def connect() -> None:

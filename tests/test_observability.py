@@ -174,7 +174,7 @@ def test_i18_log_lines_are_json_with_the_request_id_and_pii_redacted(settings):
             "class": "logging.StreamHandler",
             "stream": stream,
             "formatter": "json",
-            "filters": ["request_id", "redact"],
+            "filters": ["request_id", "redact_pii"],
         }
     }
     config["root"] = {"handlers": [], "level": "INFO"}

@@ -30,6 +30,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils.translation import gettext as _
 
 from orders.models import Actor, Order, OrderEvent, OrderItem, Product
@@ -199,6 +200,15 @@ def violations_judge(*, now: datetime) -> dict:
     }
     logger.info("violations_judge %s", counts)
     return counts
+
+
+def judgement_turn_resume(*, order_id: int, held_from: datetime, held_until: datetime) -> int:
+    """P1/P2: the clock stopped while the platform held the order, so the
+    next judgement's turn, if it was still ahead when the hold began, moves
+    later by the time held (as ``orders.overdue`` moves ``ship_by``)."""
+    return Violation.objects.filter(order_id=order_id, next_judgement_at__gt=held_from).update(
+        next_judgement_at=F("next_judgement_at") + (held_until - held_from)
+    )
 
 
 def _fetch(sql: str, params: dict) -> list[tuple]:
