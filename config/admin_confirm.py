@@ -123,8 +123,9 @@ class Step:
 
     def list_action(self, modeladmin, request, queryset):
         """The list action: the page first; its button posts ``confirm=yes``."""
+        selected = list(queryset.values_list("pk", flat=True))
         targets = list(self.rows(queryset) if self.rows else queryset)
-        hidden = [("action", self.name)] + [(admin.helpers.ACTION_CHECKBOX_NAME, row.pk) for row in targets]
+        hidden = [("action", self.name)] + [(admin.helpers.ACTION_CHECKBOX_NAME, pk) for pk in selected]
         form = self._form(request)
         if form.is_bound and form.is_valid():
             self._run(modeladmin, request, targets, form.cleaned_data.get("reason", ""))

@@ -156,6 +156,7 @@ def after_sale_moves(after_sales, *, approve: bool) -> list[Move]:
                 (_("After-sale type"), a.get_type_display()),
                 (_("Buyer's reason"), a.get_reason_display()),
                 (_("Requested amount"), money(a.amount)),
+                (_("Description"), a.description),
                 (_("Opened"), f"{local_time(a.created_at)} ({_age(a.created_at, now)})"),
             ],
         )

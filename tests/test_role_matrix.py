@@ -467,7 +467,7 @@ def _admin_actions(world):
         (
             "lift shop suspension",
             "/admin/penalties/sanctioncandidate/",
-            {"action": "lift_shops", "_selected_action": [shop_c.pk], "apply": "1", "reason": "shipped"},
+            {"action": "lift_shops", "_selected_action": [shop_c.pk], "confirm": "yes", "reason": "shipped"},
             lambda: Shop.objects.get(pk=shop_c.pk).status == "active",
         ),
         (
