@@ -75,10 +75,14 @@ def test_p5_sanction_list_suspend_clear_lift_with_reason(staff_client, shop_a, s
         order_placed(shop=shop_a, now=T + timedelta(days=6))
     assert err.value.code == "shop_not_active"
 
-    staff_client.post(url, {"action": "lift_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "ok"})
+    staff_client.post(
+        url, {"action": "lift_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "ok"}
+    )
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.ACTIVE
-    staff_client.post(url, {"action": "clear_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "x"})
+    staff_client.post(
+        url, {"action": "clear_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "x"}
+    )
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.CLEARED
     # lifting a cleared shop is refused, and nothing changes
