@@ -423,6 +423,8 @@ def test_v2_admin_queue_page_and_approve_with_note(client, api, merchant, shop_a
         again = client.post(approve, {"confirm": "yes", "reason": "twice"}, follow=True)
     assert response.status_code == 302
     assert "already decided" in again.content.decode()
+    decided = client.get(reverse("admin:penalties_appeal_change", args=[appeal_id])).content.decode()
+    assert approve not in decided  # issue 15: a decided appeal shows no buttons
     charged.refresh_from_db()
     assert charged.charge_status == "reversed" and DepositEntry.objects.filter(kind="reversal").count() == 1
 
