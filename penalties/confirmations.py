@@ -6,6 +6,7 @@ service its button calls (``config.admin_confirm``)."""
 from __future__ import annotations
 
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -163,7 +164,10 @@ def appeal_moves(appeals, *, approve: bool) -> list[Move]:
             facts=[
                 (_("Appeal reason"), a.get_reason_display() + (f"：{a.detail}" if a.detail else "")),
                 *_violation_facts(v),
-                (_("Review target"), f"{local_time(a.review_due_at)} · {time_left(a.review_due_at, now)}"),
+                (
+                    _("Review target"),
+                    format_html("{} · {}", local_time(a.review_due_at), time_left(a.review_due_at, now)),
+                ),
             ],
         )
         if approve and charged:

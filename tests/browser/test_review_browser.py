@@ -43,8 +43,8 @@ def test_c3_reviewer_finds_order_by_phone_and_approves_its_cancellation(
     page.select_option("select[name=action]", "approve")
     with page.expect_navigation():
         page.click("button[name=index]")
-    confirm = page.locator("form:has(input[name=confirm])")
-    assert order_no in confirm.inner_text()
+    confirm = page.locator(".confirm-step")  # issue 15: the order, the refund and its route
+    assert order_no in confirm.inner_text() and "原路退回" in confirm.inner_text()
     screenshot(page, "confirm")
     with page.expect_navigation():
         confirm.locator("input[type=submit]").click()
