@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
 
+from config.admin_filters import DayRangeFilter
 from config.errors import DomainError
 from config.labels import TimelineInlineMixin
 from orders.exports.admin import BackgroundExportMixin
@@ -205,7 +206,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
         "countdown",
         "created_at",
     ]
-    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", DayRangeFilter)]
     search_fields = ["=ticket_no", "=order__order_no"]
     search_help_text = _("Exact ticket number or order number.")
     list_select_related = ["order", "shop", "service_type"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_filters import DayRangeFilter
 from orders.policy import business_day
 
 from .. import selectors, services
@@ -35,7 +36,7 @@ class ViolationAdmin(ReadOnlyAdmin):
         "waive_reason",
         "next_judgement",
     ]
-    list_filter = ["charge_status", "judgement_no", "waive_reason", "judgement_day", "shop"]
+    list_filter = ["charge_status", ("judged_at", DayRangeFilter), "judgement_no", "waive_reason", "shop"]
     search_fields = ["=order__order_no"]
     list_select_related = ["order", "shop"]
     date_hierarchy = "judged_at"
