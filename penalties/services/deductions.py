@@ -50,6 +50,7 @@ from orders.services import notifications_bulk_create
 from ..models import BatchMark, DepositEntry, Violation
 from ._sql import advisory_lock, hang_point, is_postgres, p_day, p_dt
 from .ledger import ledger_assert_balanced
+from .push import deductions_charged_push
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -271,6 +272,7 @@ def deductions_run(*, now: datetime) -> dict:
         ledger_assert_balanced(
             shop_ids=DepositEntry.objects.filter(kind=DepositEntry.Kind.DEDUCTION, created_at=now).values("shop_id")
         )
+        deductions_charged_push(now=now)  # W1: the events commit with the ledger entries
         if not is_postgres():
             # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
             summary = settled and list(

@@ -40,6 +40,7 @@ from orders.services import notifications_bulk_create
 
 from ..models import ProductBan, Violation
 from ._sql import advisory_lock, is_postgres, p_day, p_dt
+from .push import violations_judged_push
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ def violations_judge(*, now: datetime) -> dict:
         else:
             per_shop_no, banned = _once(lambda: _judge_generic(params, now))
         notified = _notify(per_shop_no, now)
+        violations_judged_push(now=now)  # W1: the events commit with the judgements
 
     by_no = defaultdict(int)
     for _shop, no, n in per_shop_no:

@@ -3,8 +3,7 @@ target, and the appeal's page with the order, its timeline, the evidence and
 the deduction in view. Approve (with a note) and reject (with a reason) are
 small forms on their own pages calling the same services as the API.
 
-Its own module (imported from ``penalties.admin`` with one line) so the admin
-can be reorganised around it.
+A module of the ``penalties.admin`` package.
 """
 
 from __future__ import annotations
@@ -23,9 +22,9 @@ from unfold.admin import ModelAdmin
 
 from orders.models import OrderEvent
 
-from . import services
-from .errors import PenaltyError
-from .models import Appeal, AppealEvidence
+from .. import services
+from ..errors import PenaltyError
+from ..models import Appeal, AppealEvidence
 
 DECIDE_PERM = "penalties.decide_appeal"
 
