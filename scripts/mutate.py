@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     "all": (None, None),  # pyproject's [tool.mutmut] as it is
     "orders": (["orders/services/*"], ["tests/orders"]),
-    "tickets": (["tickets/services.py"], ["tests/tickets"]),
     "penalties": (["penalties/services/*"], ["tests/penalties"]),
     "deductions": (
         ["penalties/services/deductions.py"],
@@ -100,6 +99,35 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         ["orders/services/batch.py"],
         ["tests/orders/test_lifecycle_ends.py"],
     ),
+    # h13p: one scope per rule module of tickets/ and penalties/services/ (issue 13)
+    "tickets": (
+        ["tickets/services.py"],
+        ["tests/tickets"],
+    ),
+    "judgement": (
+        ["penalties/services/judgement.py"],
+        [
+            "tests/penalties/test_timeline.py",
+            "tests/penalties/test_p1_overdue_definition.py",
+        ],
+    ),
+    "sanctions": (
+        ["penalties/services/sanctions.py"],
+        ["tests/penalties/test_admin.py"],
+    ),
+    "appeals": (["penalties/services/appeals.py"], ["tests/penalties/test_appeals.py"]),
+    "autoclose": (
+        ["penalties/services/autoclose.py"],
+        ["tests/penalties/test_auto_close.py", "tests/penalties/test_time_edges.py"],
+    ),
+    "ratings": (
+        ["penalties/services/ratings.py"],
+        ["tests/penalties/test_ratings.py", "tests/penalties/test_time_edges.py"],
+    ),
+    "jobs": (["penalties/services/jobs.py"], ["tests/penalties/test_admin.py"]),
+    "topups": (["penalties/services/topups.py"], ["tests/penalties/test_four_eyes.py"]),
+    "sql": (["penalties/services/_sql.py"], ["tests/penalties/test_timeline.py"]),
+    # end h13p
 }
 
 COPY = ["orders", "tickets", "penalties", "config", "locale", "tests", "bench", "manage.py", "pyproject.toml"]
