@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0021_merge_20261203_2153"),
+        ("orders", "0022_webhook_event_source"),
     ]
 
     operations = [
