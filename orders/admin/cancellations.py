@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.enums import ActionVariant
 
-from config.admin_actions import run_per_row
+from config.admin_confirm import Button, DetailButtonsMixin
 
-from .. import services
+from .. import confirmations
 from ..models import CancellationRequest
-from .common import ReasonForm, _confirm
+
+
+def _pending(c: CancellationRequest) -> bool:
+    return c.status == CancellationRequest.Status.PENDING_REVIEW
 
 
 @admin.register(CancellationRequest)
-class CancellationRequestAdmin(ModelAdmin):
+class CancellationRequestAdmin(DetailButtonsMixin, ModelAdmin):
     list_display = ["order", "shop", "reason", "detail", "status", "requested_by", "requested_at", "decided_at"]
     list_filter = ["status", "reason"]
     list_select_related = ["order", "shop", "requested_by"]
@@ -25,7 +27,24 @@ class CancellationRequestAdmin(ModelAdmin):
     show_full_result_count = False
     ordering = ["-requested_at"]
     actions = ["approve", "reject"]
+    detail_buttons = [
+        Button(
+            confirmations.approve_cancellation,
+            "orders.review_cancellation",
+            _pending,
+            label=_("Approve and refund"),
+            variant=ActionVariant.PRIMARY,
+        ),
+        Button(
+            confirmations.reject_cancellation,
+            "orders.review_cancellation",
+            _pending,
+            label=_("Reject…"),
+            variant=ActionVariant.DANGER,
+        ),
+    ]
     readonly_fields = [
+        "decision_context",
         "order",
         "shop",
         "reason",
@@ -50,44 +69,17 @@ class CancellationRequestAdmin(ModelAdmin):
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm("orders.review_cancellation")
 
+    # C3 with issue 15: the list actions and the buttons on the request's page
+    # lead to one confirmation page (order, refund amount, route, balance).
     @admin.action(description=_("Approve: cancel the order and refund in full"), permissions=["review"])
     def approve(self, request, queryset):
-        if request.POST.get("confirm") != "yes":
-            return _confirm(
-                self,
-                request,
-                queryset,
-                action="approve",
-                title=gettext("Approve cancellations"),
-                intro=gettext("These orders will be cancelled and refunded in full to the original payment route."),
-                button=gettext("Yes, approve"),
-            )
-        now = timezone.now()
-        run_per_row(
-            self, request, queryset, lambda c: services.cancellation_approve(cancellation=c, by=request.user, now=now)
-        )
-        return None
+        return confirmations.approve_cancellation.list_action(self, request, queryset)
 
     @admin.action(description=_("Reject (asks for a reason)"), permissions=["review"])
     def reject(self, request, queryset):
-        form = ReasonForm(request.POST if request.POST.get("confirm") == "yes" else None)
-        if not form.is_bound or not form.is_valid():
-            return _confirm(
-                self,
-                request,
-                queryset,
-                action="reject",
-                title=gettext("Reject cancellations"),
-                intro=gettext("The orders stay as they are; the merchant is told the reason."),
-                button=gettext("Reject"),
-                form=form,
-            )
-        now = timezone.now()
-        reason = form.cleaned_data["reason"]
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda c: services.cancellation_reject(cancellation=c, reason=reason, by=request.user, now=now),
-        )
-        return None
+        return confirmations.reject_cancellation.list_action(self, request, queryset)
+
+    @admin.display(description=_("Decision"))
+    def decision_context(self, obj):
+        """What the reviewer needs: order, refund amount and route, when it was asked, the reason."""
+        return self.detail_context(obj, confirmations.approve_cancellation)

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 
-from django import forms
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Count, Q, Window
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.functional import cached_property
@@ -300,25 +298,3 @@ class CancellationInline(ReadOnlyInline):
 class AfterSaleInline(ReadOnlyInline):
     model = AfterSale
     fields = ["type", "reason", "amount", "status", "created_at", "decided_at", "decision_note"]
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)
-
-
-def _confirm(modeladmin, request, queryset, *, action, title, intro, button, form=None):
-    context = {
-        **modeladmin.admin_site.each_context(request),
-        "opts": modeladmin.model._meta,
-        "title": title,
-        "intro": intro,
-        "button": button,
-        "objects": list(queryset),
-        "action": action,
-        "form": form,
-    }
-    return TemplateResponse(request, "admin/orders/confirm_action.html", context)

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.enums import ActionVariant
 
-from config.admin_actions import run_per_row
+from config.admin_confirm import Button, DetailButtonsMixin
 from config.labels import cause_label, money
 
-from .. import services
+from .. import confirmations
 from ..models import AlternativeRouteRefund, Refund
-from .common import NoteForm, _confirm
 
 
-class RefundAdminBase(ModelAdmin):
+def _awaiting_alternative(refund: Refund) -> bool:
+    return refund.route == Refund.Route.ALTERNATIVE and refund.status == Refund.Status.PENDING
+
+
+class RefundAdminBase(DetailButtonsMixin, ModelAdmin):
     list_display = [
         "order",
         "cause_text",
@@ -30,6 +32,16 @@ class RefundAdminBase(ModelAdmin):
     ]
     list_select_related = ["order", "shop"]
     search_fields = ["=cause", "=order__order_no"]
+    # F1 with issue 15: "mark paid" on a refund's page too, while it waits for another route
+    detail_buttons = [
+        Button(
+            confirmations.settle_refund,
+            "orders.settle_refund",
+            _awaiting_alternative,
+            label=_("Mark paid…"),
+            variant=ActionVariant.PRIMARY,
+        )
+    ]
     list_per_page = 100
     show_full_result_count = False
     readonly_fields = [
@@ -90,24 +102,5 @@ class AlternativeRouteRefundAdmin(RefundAdminBase):
 
     @admin.action(description=_("Mark settled (paid on an alternative route)"), permissions=["settle"])
     def mark_settled(self, request, queryset):
-        form = NoteForm(request.POST if request.POST.get("confirm") == "yes" else None)
-        if not form.is_bound or not form.is_valid():
-            return _confirm(
-                self,
-                request,
-                queryset,
-                action="mark_settled",
-                title=gettext("Mark refunds settled"),
-                intro=gettext("Confirm that these refunds were paid to the buyer on another route."),
-                button=gettext("Mark settled"),
-                form=form,
-            )
-        now = timezone.now()
-        note = form.cleaned_data["note"]
-        run_per_row(
-            self,
-            request,
-            queryset,
-            lambda r: services.refund_settle_alternative(refund=r, by=request.user, note=note, now=now),
-        )
-        return None
+        """F1 with issue 15: a confirmation page with order, amount, route."""
+        return confirmations.settle_refund.list_action(self, request, queryset)

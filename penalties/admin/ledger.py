@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
@@ -11,10 +13,13 @@ from django.utils.translation import gettext_lazy as _
 
 from config.labels import money
 
-from .. import services
+from .. import confirmations, services
 from ..errors import PenaltyError
 from ..models import DepositEntry
-from .common import ReadOnlyAdmin, TopUpShopForm, _with_reason, four_eyes_warning, money_confirm, top_up_facts
+from .common import ReadOnlyAdmin, TopUpShopForm, four_eyes_warning, money_confirm, top_up_facts
+
+# the reversal step, posted back to this list's action
+REVERSE_ENTRIES = replace(confirmations.reverse_deduction, name="reverse_entries")
 
 
 @admin.register(DepositEntry)
@@ -43,19 +48,8 @@ class DepositEntryAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reverse these deductions (appeal granted)"), permissions=["reverse"])
     def reverse_entries(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            rows=lambda qs: qs.filter(kind=DepositEntry.Kind.DEDUCTION).select_related("violation"),
-            call=lambda e, reason, now: services.deposit_reverse(
-                violation=e.violation, by=request.user, reason=reason, now=now
-            ),
-            done=_("%(n)d deduction(s) reversed."),
-            action="reverse_entries",
-            title=_("Reverse deductions (appeal granted)"),
-            note=_("Only deduction entries are reversed; each gets a reversal entry."),
-        )
+        """P8 with issue 15: only deduction entries, each with its order, amount and balance."""
+        return REVERSE_ENTRIES.list_action(self, request, queryset)
 
     def get_urls(self):
         return [

@@ -5,55 +5,45 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Max
 from django.utils.translation import gettext_lazy as _
+from unfold.enums import ActionVariant
 
-from .. import selectors, services
+from config.admin_confirm import Button, DetailButtonsMixin, step_action
+
+from .. import confirmations, selectors
 from ..models import ProductBan, SanctionCandidate, ShopSanction
-from .common import ReadOnlyAdmin, _with_reason
+from ..services.sanctions import TRANSITIONS
+from .common import ReadOnlyAdmin
 from .panel import ShopPenaltiesAdminMixin
 from .topups import top_up_deposit
 
 # --- shop actions (sanction list; also for the orders app's ShopAdmin) ----------
 
 
-def _sanction_action(action: str, name: str, *, title, done, description):
-    def run(modeladmin, request, queryset):
-        return _with_reason(
-            modeladmin,
-            request,
-            queryset,
-            call=lambda shop, reason, now: services.shop_sanction(
-                shop=shop, action=action, by=request.user, reason=reason, now=now
-            ),
-            done=done,
-            action=name,
-            title=title,
-        )
-
-    run.__name__ = name
-    return admin.action(description=description, permissions=["sanction"])(run)
+# P5 with issue 15: one confirmation page (shop, status before → after, deposit,
+# reason required) for the list actions and the buttons on the shop's page.
+suspend_shops = step_action(
+    confirmations.suspend_shop, permissions=["sanction"], description=_("Suspend (停业) with a reason")
+)
+clear_shops = step_action(
+    confirmations.clear_shop, permissions=["sanction"], description=_("Clear (清退) with a reason")
+)
+lift_shops = step_action(
+    confirmations.lift_shop, permissions=["sanction"], description=_("Lift the suspension with a reason")
+)
 
 
-suspend_shops = _sanction_action(
-    "suspend",
-    "suspend_shops",
-    title=_("Suspend shops (P5)"),
-    done=_("%(n)d shop(s) suspended."),
-    description=_("Suspend (停业) with a reason"),
-)
-clear_shops = _sanction_action(
-    "clear",
-    "clear_shops",
-    title=_("Clear shops (P5)"),
-    done=_("%(n)d shop(s) cleared."),
-    description=_("Clear (清退) with a reason"),
-)
-lift_shops = _sanction_action(
-    "lift",
-    "lift_shops",
-    title=_("Lift suspensions (P5)"),
-    done=_("%(n)d suspension(s) lifted."),
-    description=_("Lift the suspension with a reason"),
-)
+def sanction_buttons() -> list[Button]:
+    """The sanction buttons of a shop's page, each shown while the shop's status allows it."""
+
+    def allowed(action):
+        return lambda shop: shop.status in TRANSITIONS[action][0]
+
+    perm = "penalties.sanction_shop"
+    return [
+        Button(confirmations.suspend_shop, perm, allowed("suspend"), label=_("Suspend…"), variant=ActionVariant.DANGER),
+        Button(confirmations.clear_shop, perm, allowed("clear"), label=_("Clear…"), variant=ActionVariant.DANGER),
+        Button(confirmations.lift_shop, perm, allowed("lift"), label=_("Lift the suspension…")),
+    ]
 
 
 @admin.register(ProductBan)
@@ -77,7 +67,7 @@ class ShopSanctionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SanctionCandidate)
-class SanctionCandidateAdmin(ShopPenaltiesAdminMixin, ReadOnlyAdmin):
+class SanctionCandidateAdmin(DetailButtonsMixin, ShopPenaltiesAdminMixin, ReadOnlyAdmin):
     """P5: shops with an order judged 3 times and still not shipped, and
     shops already sanctioned. Suspend / clear / lift with a reason."""
 
@@ -87,6 +77,7 @@ class SanctionCandidateAdmin(ShopPenaltiesAdminMixin, ReadOnlyAdmin):
     fields = ["name", "status", "deposit_balance", "rating_score", "penalties_panel"]
     readonly_fields = fields
     actions = [suspend_shops, clear_shops, lift_shops, top_up_deposit]
+    detail_buttons = sanction_buttons()
 
     def get_queryset(self, request):
         return selectors.sanction_list(super().get_queryset(request)).annotate(

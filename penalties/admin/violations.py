@@ -13,16 +13,17 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from config.admin_confirm import Button, DetailButtonsMixin
 from config.admin_filters import DayRangeFilter
 from orders.policy import business_day
 
-from .. import selectors, services
+from .. import confirmations, selectors, services
 from ..models import Violation
-from .common import ReadOnlyAdmin, _with_reason
+from .common import ReadOnlyAdmin
 
 
 @admin.register(Violation)
-class ViolationAdmin(ReadOnlyAdmin):
+class ViolationAdmin(DetailButtonsMixin, ReadOnlyAdmin):
     change_list_template = "admin/penalties/violation/change_list.html"
     list_display = [
         "id",
@@ -41,6 +42,14 @@ class ViolationAdmin(ReadOnlyAdmin):
     list_select_related = ["order", "shop"]
     date_hierarchy = "judged_at"
     actions = ["reverse_deductions"]
+    detail_buttons = [
+        Button(
+            confirmations.reverse_deduction,
+            "penalties.reverse_deduction",
+            lambda v: v.charge_status == Violation.ChargeStatus.CHARGED,
+            label=_("Reverse the deduction…"),
+        )
+    ]
 
     @admin.display(description=_("order"), ordering="order__order_no")
     def order_link(self, obj):
@@ -59,16 +68,8 @@ class ViolationAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Reverse the deduction (appeal granted)"), permissions=["reverse"])
     def reverse_deductions(self, request, queryset):
-        return _with_reason(
-            self,
-            request,
-            queryset,
-            call=lambda v, reason, now: services.deposit_reverse(violation=v, by=request.user, reason=reason, now=now),
-            done=_("%(n)d deduction(s) reversed."),
-            action="reverse_deductions",
-            title=_("Reverse deductions (appeal granted)"),
-            note=_("Each charged deduction gets a reversal entry in the ledger; nothing is edited."),
-        )
+        """P8 with issue 15: order, amount, balance before → after, reason required."""
+        return confirmations.reverse_deduction.list_action(self, request, queryset)
 
     def get_urls(self):
         return [

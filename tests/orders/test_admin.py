@@ -115,7 +115,7 @@ def test_c3_admin_approve_through_confirmation_page(client, reviewer, merchant, 
     client.force_login(reviewer)
     url = "/admin/orders/cancellationrequest/"
     page = client.post(url, {"action": "approve", "_selected_action": [request.pk]})
-    assert page.status_code == 200 and b"Yes, approve" in page.content
+    assert page.status_code == 200 and b"Yes, cancel and refund" in page.content
     assert CancellationRequest.objects.get(pk=request.pk).status == "pending_review"
     done = client.post(url, {"action": "approve", "_selected_action": [request.pk], "confirm": "yes"})
     assert done.status_code == 302
@@ -172,8 +172,8 @@ def test_f1_admin_alternative_route_queue_mark_settled(
     listing = client.get(url)
     assert [r.pk for r in listing.context["cl"].result_list] == [refund.pk]
     page = client.post(url, {"action": "mark_settled", "_selected_action": [refund.pk]})
-    assert page.status_code == 200 and 'name="note"' in page.content.decode()
-    client.post(url, {"action": "mark_settled", "_selected_action": [refund.pk], "confirm": "yes", "note": "转账"})
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    client.post(url, {"action": "mark_settled", "_selected_action": [refund.pk], "confirm": "yes", "reason": "转账"})
     refund.refresh_from_db()
     assert refund.status == "succeeded" and refund.settled_by == reviewer and refund.settlement_note == "转账"
     assert list(client.get(url).context["cl"].result_list) == []
