@@ -194,7 +194,7 @@ def outbox_emit_rows(
     )
     per_shop: dict[int, list[tuple[int, dict | str]]] = defaultdict(list)
     for shop_id, obj_id, data in rows:
-        if obj_id not in done:
+        if obj_id is None or obj_id not in done:  # None: no source to dedupe on
             done.add(obj_id)
             per_shop[shop_id].append((obj_id, data))
     if not per_shop:
@@ -203,7 +203,7 @@ def outbox_emit_rows(
     events: list[WebhookEvent] = []
     with connection.cursor() as cur:
         for shop_id in sorted(per_shop):  # counters locked in shop order (no deadlock between two jobs)
-            items = sorted(per_shop[shop_id], key=lambda item: item[0])
+            items = sorted(per_shop[shop_id], key=lambda item: item[0] or 0)
             cur.execute(
                 f"INSERT INTO {T['sequence']} (shop_id, last) VALUES (%s, %s)"
                 f" ON CONFLICT (shop_id) DO UPDATE SET last = {T['sequence']}.last + excluded.last RETURNING last",
@@ -229,9 +229,9 @@ def outbox_emit_rows(
                 )
     WebhookEvent.objects.bulk_create(events, batch_size=1000)
     if events[0].pk is None:  # a backend without RETURNING on bulk insert
-        ids = dict(WebhookEvent.objects.filter(type=type, created_at=now).values_list("source_id", "pk"))
+        ids = dict(WebhookEvent.objects.filter(msg_id__in=[e.msg_id for e in events]).values_list("msg_id", "pk"))
         for event in events:
-            event.pk = ids[event.source_id]
+            event.pk = ids[event.msg_id]
     give_up = now + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
     deliveries = WebhookDelivery.objects.bulk_create(
         [
