@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0022_after_sale_platform_decision'),
-        ('orders', '0023_export_excel_text'),
+        ("orders", "0022_after_sale_platform_decision"),
+        ("orders", "0023_export_excel_text"),
     ]
 
-    operations = [
-    ]
+    operations = []
