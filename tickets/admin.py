@@ -17,6 +17,7 @@ from unfold.admin import ModelAdmin, TabularInline
 from unfold.enums import ActionVariant
 
 from config.admin_confirm import Button, DetailButtonsMixin
+from config.admin_filters import DayRangeFilter
 from config.errors import DomainError
 from config.labels import TimelineInlineMixin
 from orders.exports.admin import BackgroundExportMixin
@@ -202,7 +203,7 @@ class TicketAdmin(DetailButtonsMixin, BackgroundExportMixin, ModelAdmin):
         "countdown",
         "created_at",
     ]
-    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", DayRangeFilter)]
     search_fields = ["=ticket_no", "=order__order_no"]
     search_help_text = _("Exact ticket number or order number.")
     list_select_related = ["order", "shop", "service_type"]

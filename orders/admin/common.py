@@ -32,6 +32,10 @@ def search_route(term: str) -> tuple[str, Q]:
     term = term.strip()
     compact = privacy.normalize_phone(term)
     if ORDER_NO_RE.match(term):
+        # 008613812345678 is order-number shaped but also a phone spelt with
+        # the international prefix: search both unique/hash indexes.
+        if compact != term and privacy.looks_like_phone(compact):
+            return "order_no", Q(order_no=term) | Q(buyer_phone_hash=privacy.phone_hash(compact))
         return "order_no", Q(order_no=term)
     if privacy.looks_like_phone(compact):
         return "phone", Q(buyer_phone_hash=privacy.phone_hash(compact))

@@ -12,6 +12,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
+from config.admin_filters import DayRangeFilter
 from config.admin_site import current_request
 from config.labels import time_left
 
@@ -69,7 +70,7 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     list_filter = [
         "status",
         ShopAutocompleteFilter,
-        ("placed_at", admin.DateFieldListFilter),
+        ("placed_at", DayRangeFilter),
         OverdueFilter,
         ShipDueFilter,
         "in_after_sale",

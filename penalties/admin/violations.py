@@ -14,6 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from config.admin_confirm import Button, DetailButtonsMixin
+from config.admin_filters import DayRangeFilter
 from orders.policy import business_day
 
 from .. import confirmations, selectors, services
@@ -36,7 +37,7 @@ class ViolationAdmin(DetailButtonsMixin, ReadOnlyAdmin):
         "waive_reason",
         "next_judgement",
     ]
-    list_filter = ["charge_status", "judgement_no", "waive_reason", "judgement_day", "shop"]
+    list_filter = ["charge_status", ("judged_at", DayRangeFilter), "judgement_no", "waive_reason", "shop"]
     search_fields = ["=order__order_no"]
     list_select_related = ["order", "shop"]
     date_hierarchy = "judged_at"

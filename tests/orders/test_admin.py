@@ -39,6 +39,16 @@ def test_o2_admin_search_routes_to_indexed_lookups(client, reviewer, shop_a):
     assert _rows(client, "?q=nothing-like-this") == []
 
 
+def test_o2_admin_search_international_prefix_phone_finds_the_order(client, reviewer, shop_a):
+    """0086… is 15 digits, the shape of an order number, and a phone: both lookups run."""
+    a = order_placed(shop=shop_a, phone="13911112222")
+    order_placed(shop=shop_a, phone="13933334444")
+    client.force_login(reviewer)
+    assert _rows(client, "?q=008613911112222") == [a.order_no]
+    assert _rows(client, "?q=%2B8613911112222") == [a.order_no]
+    assert _rows(client, f"?q={a.order_no}") == [a.order_no]
+
+
 def test_admin_order_list_filters(client, reviewer, shop_a, shop_b):
     overdue = order_placed(shop=shop_a, placed_at=T0 - timedelta(days=3))
     due = order_placed(shop=shop_b, placed_at=T0 - timedelta(hours=30))
