@@ -36,7 +36,6 @@ ROOT = Path(__file__).resolve().parent.parent
 SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     "all": (None, None),  # pyproject's [tool.mutmut] as it is
     "orders": (["orders/services/*"], ["tests/orders"]),
-    "tickets": (["tickets/services.py"], ["tests/tickets"]),
     "penalties": (["penalties/services/*"], ["tests/penalties"]),
     "deductions": (
         ["penalties/services/deductions.py"],
@@ -50,6 +49,85 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             "tests/penalties/test_appeals.py",
         ],
     ),
+    # orders/services/ one module at a time (h13o): the test files that drive each module
+    "refunds": (
+        ["orders/services/refunds.py"],
+        ["tests/orders/test_refunds.py", "tests/orders/test_refund_unreachable.py", "tests/orders/test_auto_close.py"],
+    ),
+    "shipping": (
+        ["orders/services/shipping.py"],
+        [
+            "tests/orders/test_orders_api.py",
+            "tests/orders/test_carrier_data.py",
+            "tests/orders/test_w3_shipment_imports.py",
+            "tests/orders/test_lifecycle_ends.py",
+        ],
+    ),
+    "cancellation": (
+        ["orders/services/cancellation.py"],
+        ["tests/orders/test_cancellation.py", "tests/orders/test_c1_window_edges.py"],
+    ),
+    "lifecycle": (
+        ["orders/services/lifecycle.py"],
+        [
+            "tests/orders/test_lifecycle_ends.py",
+            "tests/orders/test_w1_webhooks.py",
+            "tests/orders/test_w1_batch_events.py",
+        ],
+    ),
+    "placement": (
+        ["orders/services/placement.py"],
+        [
+            "tests/orders/test_intake_times.py",
+            "tests/orders/test_orders_api.py",
+            "tests/orders/test_isolation_and_input.py",
+        ],
+    ),
+    "after_sales": (
+        ["orders/services/after_sales.py"],
+        ["tests/orders/test_after_sales.py", "tests/orders/test_lifecycle_ends.py"],
+    ),
+    "events": (
+        ["orders/services/events.py"],
+        ["tests/orders/test_w1_batch_events.py", "tests/orders/test_w1_webhooks.py"],
+    ),
+    "notifications": (
+        ["orders/services/notifications.py"],
+        ["tests/orders/test_notifications_per_user.py"],
+    ),
+    "batch": (
+        ["orders/services/batch.py"],
+        ["tests/orders/test_lifecycle_ends.py"],
+    ),
+    # h13p: one scope per rule module of tickets/ and penalties/services/ (issue 13)
+    "tickets": (
+        ["tickets/services.py"],
+        ["tests/tickets"],
+    ),
+    "judgement": (
+        ["penalties/services/judgement.py"],
+        [
+            "tests/penalties/test_timeline.py",
+            "tests/penalties/test_p1_overdue_definition.py",
+        ],
+    ),
+    "sanctions": (
+        ["penalties/services/sanctions.py"],
+        ["tests/penalties/test_admin.py"],
+    ),
+    "appeals": (["penalties/services/appeals.py"], ["tests/penalties/test_appeals.py"]),
+    "autoclose": (
+        ["penalties/services/autoclose.py"],
+        ["tests/penalties/test_auto_close.py", "tests/penalties/test_time_edges.py"],
+    ),
+    "ratings": (
+        ["penalties/services/ratings.py"],
+        ["tests/penalties/test_ratings.py", "tests/penalties/test_time_edges.py"],
+    ),
+    "jobs": (["penalties/services/jobs.py"], ["tests/penalties/test_admin.py"]),
+    "topups": (["penalties/services/topups.py"], ["tests/penalties/test_four_eyes.py"]),
+    "sql": (["penalties/services/_sql.py"], ["tests/penalties/test_timeline.py"]),
+    # end h13p
 }
 
 COPY = ["orders", "tickets", "penalties", "config", "locale", "tests", "bench", "manage.py", "pyproject.toml"]

@@ -236,7 +236,8 @@ def ticket_approve(*, ticket: Ticket, by, now: datetime, note: str = "") -> Tick
     if ticket.status != S.IN_REVIEW:
         raise TicketError(
             "ticket_closed" if ticket.status == S.CLOSED else "ticket_not_in_review",
-            _("Only a ticket in review can be approved; this one is %(status)s.") % {"status": ticket.status},
+            _("Only a ticket in review can be approved; this one is %(status)s.")
+            % {"status": ticket.get_status_display()},
         )
     assert_can_move(ticket.status, S.CLOSED)
     ticket.status, ticket.outcome, ticket.closed_at = S.CLOSED, O.APPROVED, now
@@ -268,7 +269,8 @@ def ticket_reject(*, ticket: Ticket, reason: str, by, now: datetime) -> Ticket:
     if ticket.status != S.IN_REVIEW:
         raise TicketError(
             "ticket_closed" if ticket.status == S.CLOSED else "ticket_not_in_review",
-            _("Only a ticket in review can be rejected; this one is %(status)s.") % {"status": ticket.status},
+            _("Only a ticket in review can be rejected; this one is %(status)s.")
+            % {"status": ticket.get_status_display()},
         )
     assert_can_move(ticket.status, S.PENDING)
     ticket.status = S.PENDING

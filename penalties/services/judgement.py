@@ -181,6 +181,12 @@ def violations_judge(*, now: datetime) -> dict:
                 # saves; a sequential scan of the violation table per order (see
                 # DUE_PG) must never be chosen.
                 cur.execute("SET LOCAL jit = off")
+                # The due orders are sorted by id, and the inserted judgements are
+                # read back by the events, turns and bans (a CTE's tuplestore): in
+                # memory, not spilled to temporary files (with the default 4 MB,
+                # at 1M overdue the sort spilled 25 MB to disk, and the tuplestore
+                # is read four times). ~1M sorted keys need ~70 MB.
+                cur.execute("SET LOCAL work_mem = '128MB'")
                 cur.execute("SET LOCAL enable_seqscan = off")
                 groups = _once(lambda: _fetch(INSERT_PG, params))
                 cur.execute("SET LOCAL enable_seqscan = DEFAULT")

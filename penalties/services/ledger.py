@@ -148,7 +148,8 @@ def deposit_reverse(*, violation: Violation, by, reason: str, now: datetime) -> 
     if violation.charge_status != Violation.ChargeStatus.CHARGED:
         raise PenaltyError(
             "not_charged",
-            _("Only a charged deduction can be reversed (this one is %(s)s).") % {"s": violation.charge_status},
+            _("Only a charged deduction can be reversed (this one is %(s)s).")
+            % {"s": violation.get_charge_status_display()},
         )
     try:
         with transaction.atomic():
