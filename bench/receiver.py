@@ -1,34 +1,41 @@
 """A loopback HTTP receiver for the W1 delivery benchmark, in its own process:
-``python -m bench.receiver PORT`` answers every POST with 204 (HTTP/1.1,
-keep-alive), counting requests; prints "listening" once it accepts."""
+``python -m bench.receiver PORT`` answers every request with ``204 No
+Content`` (HTTP/1.1, keep-alive) after reading its headers and its
+``Content-Length`` body; prints "listening" once it accepts. asyncio rather
+than ``http.server``: the receiver must not be what the figure measures."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+ANSWER = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_POST(self):  # noqa: N802 (http.server's name)
-        self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        self.send_response(204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def log_message(self, *args):
+async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line[:15].lower() == b"content-length:":
+                    length = int(line[15:].strip())
+            if length:
+                await reader.readexactly(length)
+            writer.write(ANSWER)
+            await writer.drain()
+    except (asyncio.IncompleteReadError, ConnectionError):
         pass
+    finally:
+        writer.close()
 
 
-def main() -> None:
-    port = int(sys.argv[1])
-    ThreadingHTTPServer.allow_reuse_address = True
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+async def main(port: int) -> None:
+    server = await asyncio.start_server(handle, "127.0.0.1", port, reuse_address=True)
     print("listening", flush=True)
-    server.serve_forever(poll_interval=0.1)
+    async with server:
+        await server.serve_forever()
 
 
 if __name__ == "__main__":
-    main()
+    asyncio.run(main(int(sys.argv[1])))

@@ -15,6 +15,12 @@ anchor measured in the same run.
    ``growth`` (1M ÷ 100k: for the interleaved modules the median of the
    per-pair ratios, else the ratio of the two medians); a table is printed.
 
+4. Issue 17's merchant-system figures (``bench/merchant.py``: a 10,000-row
+   shipment import through the real worker, 10,000 webhook deliveries with 4
+   worker processes) run once, in a database of their own
+   (``BENCH_MERCHANT_URL``, default ``bench_merchant`` on the same server:
+   created and migrated when absent, each run adds a fresh shop).
+
 SQLite is refused: the figures only mean something on PostgreSQL.
 """
 
@@ -164,6 +170,22 @@ def ensure_dataset(url: str, orders: int) -> dict:
     return meta
 
 
+def ensure_empty_dataset(url: str) -> None:
+    """A migrated database without seeded orders (the merchant bench seeds its own)."""
+    dbname = urlsplit(url).path.lstrip("/")
+    with psycopg.connect(_conninfo(_with_db(url, "postgres")), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [dbname]).fetchone():
+            _say(f"creating database {dbname}")
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+    _run(["manage.py", "migrate", "--noinput", "-v0"], url, check=True)
+    with psycopg.connect(_conninfo(url), autocommit=True) as conn:
+        conn.execute("CREATE TABLE IF NOT EXISTS bench_meta (key text PRIMARY KEY, value text NOT NULL)")
+        conn.execute(
+            "INSERT INTO bench_meta VALUES ('orders', '0'), ('seeded_at', %s) ON CONFLICT (key) DO NOTHING",
+            [datetime.now(UTC).isoformat()],
+        )
+
+
 def measure(module: str, url: str) -> dict:
     if not (ROOT / "bench" / f"{module}.py").exists():
         return {"pending": f"bench/{module}.py not on main yet"}
@@ -287,6 +309,11 @@ def assemble(big: dict, small: dict, seeds: dict, scale: dict | None = None) -> 
         entry["ok"] = _val(fig) is not None and _val(fig) <= 50
         out["sync_page"] = entry
 
+    merchant = f.get("merchant") or {"pending": "not measured"}
+    for key in ("shipment_import", "outbox_delivery"):
+        fig = merchant.get(key) if "pending" not in merchant and "error" not in merchant else None
+        out[key] = dict(fig or {"pending": merchant.get("pending", merchant.get("error", "not measured"))})
+
     pg, pg_s = f.get("paging", {}), s.get("paging", {})
     out["anchors"] = {
         "btree_order_no_ms": _val(lk.get("order_no")),
@@ -355,6 +382,16 @@ def table(report: dict) -> str:
         add(f"API {key}", e, " ms", "≤ 50 ms, growth ≤ 1.3")
     if "sync_page" in report:
         add("API updated_after sync page (W2)", report["sync_page"], " ms", "≤ 50 ms")
+    if "shipment_import" in report:
+        add("W3 import 10,000 rows (API→broker→worker→file)", report["shipment_import"], " s", "≤ 30 s")
+    if "outbox_delivery" in report:
+        e = report["outbox_delivery"]
+        add(
+            f"W1 delivery 10,000 events, 4 workers ({_fmt(e.get('events_per_second'))}/s)",
+            e,
+            " s",
+            "≥ 500 events/s",
+        )
     a = report["anchors"]
     rows.append(("— anchors —", "", "", "", "", "", "", ""))
     for name, key, key100 in (
@@ -422,6 +459,10 @@ def main() -> int:
                 continue
             _say(f"  measuring {module} at {big_label if label == '1M' else small_label} …")
             results[label][module] = measure(module, u)
+    merchant_url = os.environ.get("BENCH_MERCHANT_URL") or _with_db(url, "bench_merchant")
+    ensure_empty_dataset(merchant_url)
+    _say(f"  measuring merchant (W3 import, W1 delivery) in {urlsplit(merchant_url).path.lstrip('/')} …")
+    results["1M"]["merchant"] = measure("merchant", merchant_url)
     report = assemble(results["1M"], results["100k"], {big_label: seeds["1M"], small_label: seeds["100k"]}, scale)
     report["meta"] = {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),

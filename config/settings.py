@@ -538,6 +538,7 @@ WEBHOOK_RETRY_BASE_SECONDS = 30  # first retry, doubling
 WEBHOOK_RETRY_MAX_SECONDS = 3600  # longest wait between two attempts
 WEBHOOK_ATTEMPT_LEASE_SECONDS = 60  # a claimed attempt not finished by then is retried
 WEBHOOK_PAUSE_AFTER_DEAD = 5  # dead deliveries in a row that pause the endpoint
+WEBHOOK_DELIVERY_THREADS = 8  # concurrent POSTs per delivery batch (the waits are the network's)
 
 # W3: bulk shipping by file: at most this many rows per file.
 SHIPMENT_IMPORT_MAX_ROWS = 10_000

@@ -19,6 +19,7 @@ from .shipping import (
     order_tracking_correct,
     order_tracking_update,
     orders_flag_logistics_abnormal,
+    orders_ship_bulk,
 )
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "order_pay",
     "order_place",
     "order_ship",
+    "orders_ship_bulk",
     "order_tracking_correct",
     "order_tracking_update",
     "orders_auto_close",

@@ -7,14 +7,15 @@ from datetime import datetime, timedelta
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..errors import OrderError
 from ..models import CancellationRequest, Order, OrderEvent
 from ..policy import rule
-from ..transitions import order_move, require_status
+from ..transitions import order_move, orders_move, require_status
 from .batch import claim_chunk
-from .events import order_event_record
+from .events import actor_role_of, order_event_record, order_events_push_bulk
 from .notifications import notifications_bulk_create
 from .placement import CLOCK_SKEW
 
@@ -59,6 +60,85 @@ def order_ship(*, order: Order, carrier: str, tracking_no: str, by, now: datetim
         data={"carrier": carrier, "tracking_no": tracking_no},
     )
     return order
+
+
+@transaction.atomic
+def orders_ship_bulk(*, shipments: list[tuple[int, str, str]], by, now: datetime) -> dict[int, OrderError | None]:
+    """Rule O3 for many orders at once (W3 bulk shipping): each
+    ``(order_id, carrier, tracking_no)`` is checked exactly as ``order_ship``
+    checks one (same refusals, under the same row locks, taken in primary-key
+    order), and the accepted ones are written set-based: one conditional
+    status move, one insert of their ``shipped`` events, their
+    ``order.shipped`` pushes in this transaction. Returns ``{order_id: None
+    (shipped) | the OrderError order_ship would raise}``; a refused row
+    changes nothing. An order given twice is decided by its first row."""
+    out: dict[int, OrderError | None] = {}
+    wanted: dict[int, tuple[str, str]] = {}
+    for order_id, carrier, tracking_no in shipments:
+        if order_id in out or order_id in wanted:
+            continue
+        try:
+            wanted[order_id] = _clean(carrier, tracking_no)
+        except OrderError as exc:
+            out[order_id] = exc
+    orders = {o.pk: o for o in Order.objects.select_for_update().filter(pk__in=list(wanted)).order_by("pk")}
+    held = set(
+        CancellationRequest.objects.filter(
+            order_id__in=list(orders), status=CancellationRequest.Status.PENDING_REVIEW
+        ).values_list("order_id", flat=True)
+    )
+    accepted: list[int] = []
+    for order_id in wanted:
+        try:
+            order = orders.get(order_id)
+            if order is None:
+                raise OrderError("not_found", _("No such order."), status=404)
+            require_status(order, S.AWAITING_SHIPMENT)
+            if order_id in held:
+                raise OrderError("cancellation_pending", _("A cancellation request for this order waits for review."))
+        except OrderError as exc:
+            out[order_id] = exc
+            continue
+        accepted.append(order_id)
+        out[order_id] = None
+    if not accepted:
+        return out
+    orders_move(
+        Order.objects.filter(pk__in=accepted),
+        S.AWAITING_SHIPMENT,
+        S.SHIPPED,
+        shipped_at=now,
+        last_tracking_at=now,  # O4 counts 72 h from shipping until the first carrier update
+        updated_at=timezone.now(),
+    )
+    # Each order's own carrier and tracking number: one UPDATE … FROM VALUES
+    # (the rows are locked and just moved by this transaction).
+    table = connection.ops.quote_name(Order._meta.db_table)
+    values = ", ".join(["(%s, %s, %s)"] * len(accepted))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"WITH v (id, carrier, tracking_no) AS (VALUES {values})"
+            f" UPDATE {table} SET carrier = v.carrier, tracking_no = v.tracking_no FROM v WHERE {table}.id = v.id",
+            [x for pk in accepted for x in (pk, *wanted[pk])],
+        )
+    actor = by if getattr(by, "is_authenticated", False) else None
+    role = actor_role_of(by)
+    events = [
+        OrderEvent(
+            order_id=pk,
+            kind="shipped",
+            actor=actor,
+            actor_role=role,
+            from_status=S.AWAITING_SHIPMENT,
+            to_status=S.SHIPPED,
+            data={"carrier": wanted[pk][0], "tracking_no": wanted[pk][1]},
+            created_at=now,
+        )
+        for pk in accepted
+    ]
+    OrderEvent.objects.bulk_create(events, batch_size=1000)
+    order_events_push_bulk(rows=[(e.order_id, e.kind, e.order_id, e.note, e.data) for e in events], now=now)  # W1
+    return out
 
 
 @transaction.atomic

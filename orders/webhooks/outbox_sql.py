@@ -187,10 +187,11 @@ def outbox_emit_rows(
     rows = [r for r in rows if r[0] in endpoints]
     if not rows:
         return 0
+    sources = [obj for _s, obj, _d in rows if obj is not None]
     done = set(
-        WebhookEvent.objects.filter(type=type, source_id__in=[obj for _s, obj, _d in rows]).values_list(
-            "source_id", flat=True
-        )
+        WebhookEvent.objects.filter(type=type, source_id__in=sources).values_list("source_id", flat=True)
+        if sources
+        else ()
     )
     per_shop: dict[int, list[tuple[int, dict | str]]] = defaultdict(list)
     for shop_id, obj_id, data in rows:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import logging
 import secrets
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
@@ -140,36 +141,48 @@ def webhook_deliveries_attempt(*, delivery_ids: list[int], now: datetime, due_on
 
     Batched for throughput: one claim for the batch, the URL resolved and
     checked once per endpoint per batch (still at delivery time: DNS
-    rebinding), kept-alive connections (``transport``), the successes recorded
-    in a few statements. When an endpoint does not answer at all, its other
-    deliveries in the batch are recorded as failed with that answer rather
-    than each waiting for its own timeout. Returns ``{id: new status}``."""
+    rebinding), the POSTs sent by ``WEBHOOK_DELIVERY_THREADS`` threads over
+    kept-alive connections (``transport``; the database is only touched by
+    this thread), the successes recorded in a few statements. When an
+    endpoint does not answer at all, its deliveries not yet sent are recorded
+    as failed with that answer rather than each waiting for its own timeout.
+    Returns ``{id: new status}``."""
     deliveries = _claim(list(delivery_ids), now, due_only=due_only)
-    out: dict[int, str] = {}
     targets: dict[int, transport.Target | transport.Answer] = {}
-    secrets_: dict[int, str] = {}
-    down: dict[int, transport.Answer] = {}
-    succeeded: list[tuple[WebhookDelivery, transport.Answer]] = []
+    jobs: list[tuple[WebhookDelivery, dict[str, str] | None]] = []
     for delivery in deliveries:
         endpoint = delivery.endpoint
         if endpoint.pk not in targets:
             try:
-                targets[endpoint.pk] = resolve_target(endpoint.url)
+                targets[endpoint.pk] = (resolve_target(endpoint.url), endpoint_secret(endpoint))
             except OrderError as exc:
-                targets[endpoint.pk] = transport.Answer(
-                    status=None, excerpt="", error=f"url_not_allowed: {exc.detail}"[:300]
-                )
-            secrets_[endpoint.pk] = endpoint_secret(endpoint)
-        target = targets[endpoint.pk]
-        if isinstance(target, transport.Answer):
-            answer = target
-        elif endpoint.pk in down:
-            answer = down[endpoint.pk]
-        else:
-            headers = _headers(delivery, now, secrets_[endpoint.pk])
-            answer = transport.post(target, body=delivery.event.body.encode(), headers=headers)
-            if answer.status is None:
-                down[endpoint.pk] = answer
+                error = f"url_not_allowed: {exc.detail}"[:300]
+                targets[endpoint.pk] = (transport.Answer(status=None, excerpt="", error=error), "")
+        target, secret = targets[endpoint.pk]
+        jobs.append((delivery, None if isinstance(target, transport.Answer) else _headers(delivery, now, secret)))
+    down: dict[int, transport.Answer] = {}
+
+    def send(job: tuple[WebhookDelivery, dict[str, str] | None]) -> transport.Answer:
+        delivery, headers = job
+        target = targets[delivery.endpoint_id][0]
+        if headers is None:
+            return target
+        if delivery.endpoint_id in down:
+            return down[delivery.endpoint_id]
+        answer = transport.post(target, body=delivery.event.body.encode(), headers=headers)
+        if answer.status is None:
+            down.setdefault(delivery.endpoint_id, answer)
+        return answer
+
+    threads = min(settings.WEBHOOK_DELIVERY_THREADS, len(jobs))
+    if threads > 1:
+        with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="webhook") as pool:
+            answers = list(pool.map(send, jobs))
+    else:
+        answers = [send(job) for job in jobs]
+    out: dict[int, str] = {}
+    succeeded: list[tuple[WebhookDelivery, transport.Answer]] = []
+    for (delivery, _headers_sent), answer in zip(jobs, answers, strict=True):
         if answer.status is not None and 200 <= answer.status < 300:
             succeeded.append((delivery, answer))
         else:

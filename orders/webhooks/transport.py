@@ -8,6 +8,7 @@ connection to an address that was not checked."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import certifi
@@ -27,17 +28,22 @@ class Answer:
 
 
 MAX_POOLS = 64
+POOL_CONNECTIONS = 8  # kept-alive connections per target (settings.WEBHOOK_DELIVERY_THREADS)
 _pools: dict[tuple[str, str, int, str], urllib3.HTTPConnectionPool] = {}
+
+
+_lock = threading.Lock()
 
 
 def _pool(target: Target) -> urllib3.HTTPConnectionPool:
     key = (target.scheme, target.ip, target.port, target.host)
-    pool = _pools.get(key)
-    if pool is None:
-        if len(_pools) >= MAX_POOLS:
-            pools_close()
-        pool = _pools[key] = _new_pool(target)
-    return pool
+    with _lock:  # the delivery threads share the pools
+        pool = _pools.get(key)
+        if pool is None:
+            if len(_pools) >= MAX_POOLS:
+                pools_close()
+            pool = _pools[key] = _new_pool(target)
+        return pool
 
 
 def pools_close() -> None:
@@ -56,13 +62,16 @@ def _new_pool(target: Target) -> urllib3.HTTPConnectionPool:
             target.port,
             timeout=timeout,
             retries=False,
+            maxsize=POOL_CONNECTIONS,
             server_hostname=target.host,
             assert_hostname=target.host,
             cert_reqs="CERT_REQUIRED",
             ca_certs=certifi.where(),
         )
     else:
-        pool = urllib3.HTTPConnectionPool(target.ip, target.port, timeout=timeout, retries=False)
+        pool = urllib3.HTTPConnectionPool(
+            target.ip, target.port, timeout=timeout, retries=False, maxsize=POOL_CONNECTIONS
+        )
     return pool
 
 

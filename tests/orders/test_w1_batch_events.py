@@ -262,3 +262,87 @@ def test_w1_batch_and_concurrent_single_events_share_the_sequence_without_gaps(
     assert WebhookEvent.objects.filter(shop=shop_a, type="violation.judged").count() == len(overdue)
     assert WebhookEvent.objects.filter(shop=shop_a, type="order.shipped").count() == len(fresh)
     assert_sequence_gapless(shop_a)
+
+
+@pytest.mark.django_db
+def test_w1_a_batch_is_delivered_once_each_signed_and_a_dead_endpoint_fails_fast(api, merchant, shop_a, shop_b):
+    """A delivery task's batch: every delivery of the live endpoint is POSTed
+    once (its own ``webhook-id``, a valid signature); the endpoint that does
+    not answer costs one connection attempt for the whole batch, its
+    deliveries all recorded ``failed`` for a retry after backoff."""
+    from standardwebhooks import Webhook
+
+    from orders.webhooks import services as wh
+    from orders.webhooks.outbox_sql import outbox_emit_rows
+
+    from .receiver import Receiver, free_port
+
+    live = Receiver(free_port()).start()
+    try:
+        with pytest.MonkeyPatch.context() as mp:
+            from django.conf import settings
+
+            mp.setattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", True)
+            mp.setattr(settings, "WEBHOOK_DELIVERY_THREADS", 1)  # in order: the count of attempts is exact
+            secret = register(api, merchant, shop_a, events=["order.shipped"], url=live.url)["secret"]
+            register(api, merchant, shop_b, events=["order.shipped"], url=f"http://127.0.0.1:{free_port()}/down")
+            rows = [(shop, None, {"k": k}) for shop in (shop_a.pk, shop_b.pk) for k in range(12)]
+            assert outbox_emit_rows(type="order.shipped", rows=rows, now=T) == 24
+            ids = list(WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True))
+            calls = []
+            real_post = wh.transport.post
+            mp.setattr(wh.transport, "post", lambda *a, **kw: calls.append(1) or real_post(*a, **kw))
+            out = wh.webhook_deliveries_attempt(delivery_ids=ids, now=T, due_only=False)
+    finally:
+        live.stop()
+    assert sorted(out.values()) == ["failed"] * 12 + ["succeeded"] * 12
+    assert len(live.requests) == 12 and len(calls) == 13  # 12 to the live one, 1 to the dead one
+    assert len({h["webhook-id"] for h, _b in live.requests}) == 12
+    with at(T):  # the signature's timestamp is the attempt's ``now``
+        for headers, body in live.requests:
+            Webhook(secret).verify(body, headers)
+    failed = WebhookDelivery.objects.filter(endpoint__shop=shop_b)
+    assert {(d.status, d.attempts) for d in failed} == {("failed", 1)}
+    assert all(d.next_attempt_at > T for d in failed)
+    assert wh.webhook_deliveries_attempt(delivery_ids=ids, now=T) == {}  # nothing due: backoff, and done
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_w1_two_workers_claiming_the_same_batch_send_each_delivery_once(api, merchant, shop_a, private_ok, monkeypatch):
+    """PostgreSQL: two workers given the same 40 delivery ids at once (a
+    retried message, the sweeper): SKIP LOCKED and the lease split them, so
+    the receiver gets each event exactly once."""
+    from orders.webhooks import services as wh
+    from orders.webhooks.outbox_sql import outbox_emit_rows
+
+    from .receiver import Receiver, free_port
+
+    monkeypatch.setattr(dispatch, "deliver_after_commit", lambda ids, manual=False: None)
+    live = Receiver(free_port()).start()
+    try:
+        register(api, merchant, shop_a, events=["order.shipped"], url=live.url)
+        outbox_emit_rows(type="order.shipped", rows=[(shop_a.pk, None, {"k": k}) for k in range(40)], now=JUDGED)
+        ids = list(WebhookDelivery.objects.values_list("pk", flat=True))
+        start = threading.Barrier(2)
+        results: list[dict] = []
+
+        def work():
+            try:
+                start.wait()
+                results.append(wh.webhook_deliveries_attempt(delivery_ids=ids, now=JUDGED))
+            finally:
+                connection.close()
+
+        threads = [threading.Thread(target=work) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+    finally:
+        live.stop()
+    assert sum(len(r) for r in results) == 40
+    assert sorted(h["webhook-id"] for h, _b in live.requests) == sorted(
+        WebhookEvent.objects.values_list("msg_id", flat=True)
+    )
+    assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("succeeded", 1)}
