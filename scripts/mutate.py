@@ -48,6 +48,7 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             "tests/penalties/test_ledger_bookkeeping.py",
             "tests/penalties/test_admin.py",
             "tests/penalties/test_appeals.py",
+            "tests/penalties/test_ledger_exact.py",
         ],
     ),
     # h13p: one scope per rule module of tickets/ and penalties/services/ (issue 13)
@@ -60,11 +61,12 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         [
             "tests/penalties/test_timeline.py",
             "tests/penalties/test_p1_overdue_definition.py",
+            "tests/penalties/test_judgement_exact.py",
         ],
     ),
     "sanctions": (
         ["penalties/services/sanctions.py"],
-        ["tests/penalties/test_admin.py"],
+        ["tests/penalties/test_admin.py", "tests/penalties/test_sanctions_exact.py"],
     ),
     "appeals": (["penalties/services/appeals.py"], ["tests/penalties/test_appeals.py"]),
     "autoclose": (
