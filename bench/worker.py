@@ -68,15 +68,23 @@ def database_url(settings_dict: dict) -> str:
 
 @contextmanager
 def celery_worker(
-    *, log: Path, env: dict | None = None, ready_timeout: float = 90, queues: str | None = None, name: str = "bench"
+    *,
+    log: Path,
+    env: dict | None = None,
+    ready_timeout: float = 90,
+    queues: str | None = None,
+    name: str = "bench",
+    concurrency: int | None = None,
 ) -> Iterator[Worker]:
     """Start ``celery -A config worker`` (solo pool) with ``env`` over this
     process's environment; wait until it is ready; stop it afterwards.
-    ``queues`` (``"critical"``, ``"default,bulk"``): only those, else every queue."""
+    ``queues`` (``"critical"``, ``"default,bulk"``): only those, else every queue.
+    ``concurrency``: that many worker processes (prefork pool) instead of one."""
+    pool = ["--pool", "prefork", "--concurrency", str(concurrency)] if concurrency else ["--pool", "solo"]
     log.parent.mkdir(parents=True, exist_ok=True)
     handle = open(log, "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo", "-l", "info", "--without-gossip",
+        [sys.executable, "-m", "celery", "-A", "config", "worker", *pool, "-l", "info", "--without-gossip",
          "--without-mingle", "--without-heartbeat", "-n", f"{name}-{os.getpid()}@%h",
          *(["-Q", queues] if queues else [])],
         cwd=ROOT,

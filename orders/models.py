@@ -511,6 +511,8 @@ class AfterSale(models.Model):
     class Meta:
         verbose_name = _("after-sale")
         verbose_name_plural = _("after-sales")
+        # Issue 15: a reviewer may decide in the merchant's stead (platform intervention, 平台介入).
+        permissions = [("decide_aftersale", _("Can decide an after-sale in the merchant's stead"))]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="after_sale_amount_non_negative"),
             models.CheckConstraint(

@@ -51,6 +51,56 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             "tests/penalties/test_ledger_exact.py",
         ],
     ),
+    # orders/services/ one module at a time (h13o): the test files that drive each module
+    "refunds": (
+        ["orders/services/refunds.py"],
+        ["tests/orders/test_refunds.py", "tests/orders/test_refund_unreachable.py", "tests/orders/test_auto_close.py"],
+    ),
+    "shipping": (
+        ["orders/services/shipping.py"],
+        [
+            "tests/orders/test_orders_api.py",
+            "tests/orders/test_carrier_data.py",
+            "tests/orders/test_w3_shipment_imports.py",
+            "tests/orders/test_lifecycle_ends.py",
+        ],
+    ),
+    "cancellation": (
+        ["orders/services/cancellation.py"],
+        ["tests/orders/test_cancellation.py", "tests/orders/test_c1_window_edges.py"],
+    ),
+    "lifecycle": (
+        ["orders/services/lifecycle.py"],
+        [
+            "tests/orders/test_lifecycle_ends.py",
+            "tests/orders/test_w1_webhooks.py",
+            "tests/orders/test_w1_batch_events.py",
+        ],
+    ),
+    "placement": (
+        ["orders/services/placement.py"],
+        [
+            "tests/orders/test_intake_times.py",
+            "tests/orders/test_orders_api.py",
+            "tests/orders/test_isolation_and_input.py",
+        ],
+    ),
+    "after_sales": (
+        ["orders/services/after_sales.py"],
+        ["tests/orders/test_after_sales.py", "tests/orders/test_lifecycle_ends.py"],
+    ),
+    "events": (
+        ["orders/services/events.py"],
+        ["tests/orders/test_w1_batch_events.py", "tests/orders/test_w1_webhooks.py"],
+    ),
+    "notifications": (
+        ["orders/services/notifications.py"],
+        ["tests/orders/test_notifications_per_user.py"],
+    ),
+    "batch": (
+        ["orders/services/batch.py"],
+        ["tests/orders/test_lifecycle_ends.py"],
+    ),
     # h13p: one scope per rule module of tickets/ and penalties/services/ (issue 13)
     "tickets": (
         ["tickets/services.py"],

@@ -455,19 +455,19 @@ def _admin_actions(world):
         (
             "approve ticket",
             "/admin/tickets/ticket/",
-            {"action": "approve_handling", "_selected_action": [ticket.pk]},
+            {"action": "approve_handling", "_selected_action": [ticket.pk], "confirm": "yes"},
             lambda: Ticket.objects.get(pk=ticket.pk).status == "closed",
         ),
         (
             "reject ticket",
             "/admin/tickets/ticket/",
-            {"action": "reject_handling", "_selected_action": [ticket.pk], "apply": "1", "reason": "no proof"},
+            {"action": "reject_handling", "_selected_action": [ticket.pk], "confirm": "yes", "reason": "no proof"},
             lambda: Ticket.objects.get(pk=ticket.pk).status == "pending",
         ),
         (
             "lift shop suspension",
             "/admin/penalties/sanctioncandidate/",
-            {"action": "lift_shops", "_selected_action": [shop_c.pk], "apply": "1", "reason": "shipped"},
+            {"action": "lift_shops", "_selected_action": [shop_c.pk], "confirm": "yes", "reason": "shipped"},
             lambda: Shop.objects.get(pk=shop_c.pk).status == "active",
         ),
         (

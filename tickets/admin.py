@@ -4,8 +4,7 @@ countdown, and approve / reject actions calling the same services as the API."""
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin, messages
-from django.contrib.admin import helpers
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,13 +14,16 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin, TabularInline
+from unfold.enums import ActionVariant
 
+from config.admin_confirm import Button, DetailButtonsMixin
+from config.admin_filters import DayRangeFilter
 from config.errors import DomainError
 from config.labels import TimelineInlineMixin
 from orders.exports.admin import BackgroundExportMixin
 from orders.models import Order
 
-from . import services
+from . import confirmations, services
 from .dashboard import deadline_buckets, in_bucket
 from .models import ServiceType, Ticket, TicketEvent, TicketReply
 
@@ -97,10 +99,6 @@ class TicketEventInline(TimelineInlineMixin, _ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}), max_length=2000)
 
 
 class OpenTicketForm(forms.Form):
@@ -193,7 +191,7 @@ class TimeLeftFilter(admin.SimpleListFilter):
 
 
 @admin.register(Ticket)
-class TicketAdmin(BackgroundExportMixin, ModelAdmin):
+class TicketAdmin(DetailButtonsMixin, BackgroundExportMixin, ModelAdmin):
     export_kind = "tickets"  # X1–X3: background export of the filtered list
     list_display = [
         "ticket_no",
@@ -205,7 +203,7 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
         "countdown",
         "created_at",
     ]
-    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", admin.DateFieldListFilter)]
+    list_filter = ["status", TimeLeftFilter, "outcome", "service_type", ("created_at", DayRangeFilter)]
     search_fields = ["=ticket_no", "=order__order_no"]
     search_help_text = _("Exact ticket number or order number.")
     list_select_related = ["order", "shop", "service_type"]
@@ -214,8 +212,25 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
     date_hierarchy = None
     ordering = ["-id"]
     actions = ["approve_handling", "reject_handling"]
+    detail_buttons = [
+        Button(
+            confirmations.approve_ticket,
+            "tickets.review_ticket",
+            lambda t: t.status == Ticket.Status.IN_REVIEW,
+            label=_("Approve"),
+            variant=ActionVariant.PRIMARY,
+        ),
+        Button(
+            confirmations.reject_ticket,
+            "tickets.review_ticket",
+            lambda t: t.status == Ticket.Status.IN_REVIEW,
+            label=_("Reject…"),
+            variant=ActionVariant.DANGER,
+        ),
+    ]
     inlines = [TicketReplyInline, TicketEventInline]
     fields = [
+        "decision_context",
         "ticket_no",
         "order_link",
         "shop",
@@ -295,44 +310,18 @@ class TicketAdmin(BackgroundExportMixin, ModelAdmin):
         """T3: remaining handling time; red under 2 h."""
         return _countdown(obj, timezone.now())
 
-    def _report(self, request, done: int, errors: list[str], verb: str) -> None:
-        if done:
-            self.message_user(request, gettext("%(n)d ticket(s) %(verb)s.") % {"n": done, "verb": verb})
-        for error in errors:
-            self.message_user(request, error, messages.ERROR)
+    # --- T2 decisions: list actions and buttons on the ticket's page, one confirmation page
+    # each (config.admin_confirm), the same services as the API ---------------------------
 
     @admin.action(description=_("Approve the handling (close)"), permissions=["review"])
     def approve_handling(self, request, queryset):
-        now = timezone.now()
-        done, errors = 0, []
-        for ticket in queryset.order_by("pk"):
-            try:
-                services.ticket_approve(ticket=ticket, by=request.user, now=now)
-                done += 1
-            except DomainError as exc:
-                errors.append(f"{ticket.ticket_no}: {exc.detail}")
-        self._report(request, done, errors, gettext("approved"))
+        return confirmations.approve_ticket.list_action(self, request, queryset)
 
     @admin.action(description=_("Reject the handling (back to pending)…"), permissions=["review"])
     def reject_handling(self, request, queryset):
-        form = RejectForm(request.POST if "apply" in request.POST else None)
-        if "apply" in request.POST and form.is_valid():
-            now = timezone.now()
-            done, errors = 0, []
-            for ticket in queryset.order_by("pk"):
-                try:
-                    services.ticket_reject(ticket=ticket, reason=form.cleaned_data["reason"], by=request.user, now=now)
-                    done += 1
-                except DomainError as exc:
-                    errors.append(f"{ticket.ticket_no}: {exc.detail}")
-            self._report(request, done, errors, gettext("rejected"))
-            return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Reject handling"),
-            "opts": self.model._meta,
-            "tickets": queryset.select_related("order", "service_type"),
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/tickets/ticket/reject.html", context)
+        return confirmations.reject_ticket.list_action(self, request, queryset)
+
+    @admin.display(description=_("Decision"))
+    def decision_context(self, obj):
+        """What support needs to decide: order, time left, the merchant's reply, evidence."""
+        return self.detail_context(obj, confirmations.approve_ticket)

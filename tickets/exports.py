@@ -29,8 +29,8 @@ class TicketExportResource(ColumnResource):
 
     def build_columns(self, user) -> list[Column]:
         return [
-            Column("x_ticket_no", _("Ticket number"), "ticket_no"),
-            Column("x_order_no", _("Order number"), "order__order_no"),
+            Column("x_ticket_no", _("Ticket number"), "ticket_no", identifier=True),
+            Column("x_order_no", _("Order number"), "order__order_no", identifier=True),
             Column("x_shop", _("Shop"), "shop__name", typed=True),
             Column("x_type", _("Service type"), "service_type__name", typed=True),
             Column("x_status", _("Status"), choice_label("status", Ticket.Status.choices)),

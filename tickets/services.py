@@ -16,6 +16,7 @@ from orders.models import Order, ShopMembership
 from orders.policy import PLATFORM_TZ
 from orders.services import notification_create, notifications_bulk_create
 from orders.webhooks.outbox import webhook_event_emit
+from orders.webhooks.outbox_sql import outbox_emit_objects
 
 from .errors import TicketError
 from .models import ServiceType, Ticket, TicketEvent, TicketEvidence, TicketReply
@@ -235,7 +236,8 @@ def ticket_approve(*, ticket: Ticket, by, now: datetime, note: str = "") -> Tick
     if ticket.status != S.IN_REVIEW:
         raise TicketError(
             "ticket_closed" if ticket.status == S.CLOSED else "ticket_not_in_review",
-            _("Only a ticket in review can be approved; this one is %(status)s.") % {"status": ticket.status},
+            _("Only a ticket in review can be approved; this one is %(status)s.")
+            % {"status": ticket.get_status_display()},
         )
     assert_can_move(ticket.status, S.CLOSED)
     ticket.status, ticket.outcome, ticket.closed_at = S.CLOSED, O.APPROVED, now
@@ -267,7 +269,8 @@ def ticket_reject(*, ticket: Ticket, reason: str, by, now: datetime) -> Ticket:
     if ticket.status != S.IN_REVIEW:
         raise TicketError(
             "ticket_closed" if ticket.status == S.CLOSED else "ticket_not_in_review",
-            _("Only a ticket in review can be rejected; this one is %(status)s.") % {"status": ticket.status},
+            _("Only a ticket in review can be rejected; this one is %(status)s.")
+            % {"status": ticket.get_status_display()},
         )
     assert_can_move(ticket.status, S.PENDING)
     ticket.status = S.PENDING
@@ -376,20 +379,16 @@ def _close_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime
 def _push_timed_out(due: list[tuple[int, str, int, datetime]], *, now: datetime) -> None:
     """W1: each timed-out ticket is a ``ticket.closed`` event of its shop, in
     this transaction, like every other ticket change (the bulk path writes
-    its events without ``_event``). One endpoint query for the batch; the
-    payload is built only for shops that listen."""
-    from orders.webhooks.models import WebhookEndpoint
+    its events without ``_event``), set-based: payloads built only for the
+    shops that listen, each shop's sequence bumped once for the batch."""
+    outbox_emit_objects(type=PUSHED["timed_out"], name="ticket", ids=[tid for tid, *_rest in due], now=now)
 
-    shops = {shop_id for _tid, _no, shop_id, _deadline in due}
-    listening = {
-        e.shop_id
-        for e in WebhookEndpoint.objects.filter(shop_id__in=shops, active=True).only("shop_id", "events")
-        if e.wants(PUSHED["timed_out"])
-    }
-    for tid, _no, shop_id, _deadline in due:
-        if shop_id in listening:
-            ticket = Ticket(pk=tid, shop_id=shop_id)
-            webhook_event_emit(shop_id=shop_id, type=PUSHED["timed_out"], data=lambda t=ticket: _push_data(t), now=now)
+
+def tickets_push_payloads(*, ids: list[int], shop_ids: list[int], now: datetime) -> dict[int, tuple[int, dict]]:
+    """W1: ``{ticket id: (shop id, the ticket as the API shows it)}`` for the
+    tickets of ``ids`` in ``shop_ids`` (two queries)."""
+    tickets = Ticket.objects.filter(pk__in=ids, shop_id__in=shop_ids).select_related("order", "service_type")
+    return {t.pk: (t.shop_id, dict(TicketSerializer(t, context={"now": now}).data)) for t in tickets}
 
 
 def tickets_remind(*, now: datetime) -> dict:

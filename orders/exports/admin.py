@@ -34,7 +34,17 @@ from .apis import export_file_response
 from .models import Export
 from .registry import get_kind
 
-FORMAT_NAMES = {CSV: "csv", XLSX: "xlsx"}
+
+class ExcelCSV(CSV):
+    """The admin's "CSV for Excel": a CSV whose order, ticket and tracking
+    numbers are written as ="…" (``Export.excel_text``)."""
+
+    def get_title(self):
+        return gettext_lazy("csv for Excel (numbers as text)")
+
+
+# format → (Export.format, Export.excel_text)
+FORMAT_NAMES = {CSV: ("csv", False), ExcelCSV: ("csv", True), XLSX: ("xlsx", False)}
 
 
 class BackgroundExportMixin(ExportMixin):
@@ -42,10 +52,10 @@ class BackgroundExportMixin(ExportMixin):
 
     export_kind: str = ""
     export_form_class = ExportForm
-    formats = [CSV, XLSX]
+    formats = [CSV, XLSX, ExcelCSV]
 
     def get_export_formats(self):
-        return [CSV, XLSX]
+        return [CSV, XLSX, ExcelCSV]
 
     def get_export_resource_classes(self, request):
         return [get_kind(self.export_kind).resource_class]
@@ -62,7 +72,7 @@ class BackgroundExportMixin(ExportMixin):
         form = self.get_export_form_class()(formats, self.get_export_resource_classes(request), data=request.POST)
         if not form.is_valid():
             return super().export_action(request)
-        fmt = FORMAT_NAMES[formats[int(form.cleaned_data["format"])]]
+        fmt, excel_text = FORMAT_NAMES[formats[int(form.cleaned_data["format"])]]
         kind = get_kind(self.export_kind)
         query = request.GET.urlencode()
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
@@ -76,6 +86,7 @@ class BackgroundExportMixin(ExportMixin):
                 selection=selection,
                 now=timezone.now(),
                 source=Export.Source.ADMIN,
+                excel_text=excel_text,
             )
         except services.ExportError as exc:
             self.message_user(request, str(exc.detail), messages.ERROR)

@@ -64,6 +64,7 @@ class ExportListCreateApi(generics.ListAPIView):
             filters=filters,
             selection=selection,
             now=timezone.now(),
+            excel_text=data.validated_data["excel_text"],
         )
         export.refresh_from_db()
         return Response(ExportSerializer(export, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

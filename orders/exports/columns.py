@@ -36,6 +36,11 @@ class Column:
     # spreadsheet shows it as text and never runs it as a formula (CSV
     # injection). XLSX cells are typed strings and need no such mark.
     typed: bool = False
+    # A long number that is an identifier (order, ticket, tracking number): in
+    # a CSV "for Excel" (``Export.excel_text``) an all-digit value is written
+    # as ="…", so Excel shows it as text instead of 1.9E+18 (see
+    # :func:`excel_text`). Digits only, so it never carries a formula.
+    identifier: bool = False
 
     def expression(self):
         return F(self.expr) if isinstance(self.expr, str) else self.expr
@@ -88,6 +93,20 @@ def csv_safe(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+def excel_text(value: str) -> str:
+    """Python's side of ``Column.identifier`` in a CSV for Excel: ``="…"``
+    around an all-digit value; anything else as it is (the same text as
+    :class:`ExcelText`)."""
+    return f'="{value}"' if value.isascii() and value.isdigit() else value
+
+
+class ExcelText(Func):
+    """PostgreSQL's side of :func:`excel_text` (the expression once: no repeated parameters)."""
+
+    template = r"""REGEXP_REPLACE(%(expressions)s, '^([0-9]+)$', '="\1"')"""
+    output_field = TextField()
+
+
 class NullIfEmpty(Func):
     """'' → NULL, so that COPY's CSV writes an empty field (not ``""``) like Python's csv."""
 
@@ -116,13 +135,17 @@ def choice_label(field: str, choices) -> Case:
     )
 
 
-def copy_expression(column: Column):
+def copy_expression(column: Column, *, for_excel: bool = False):
     """The column as text produced by PostgreSQL, equal to :func:`py_value`'s output."""
     expr = column.expression()
     if column.type == DATETIME:
         return ShanghaiText(expr)
     if column.type == TEXT:
-        return NullIfEmpty(CsvSafe(expr) if column.typed else expr)
+        if column.typed:
+            expr = CsvSafe(expr)
+        if for_excel and column.identifier:
+            expr = ExcelText(expr)  # after the guard: they never both apply (digits vs = + - @ …)
+        return NullIfEmpty(expr)
     return expr
 
 
@@ -136,9 +159,10 @@ def xlsx_expression(column: Column, vendor: str):
     return expr
 
 
-def py_value(column: Column, value: Any, *, native: bool = False) -> Any:
+def py_value(column: Column, value: Any, *, native: bool = False, for_excel: bool = False) -> Any:
     """A value from ``values_list`` as written to a file: text for CSV,
-    native (naive Shanghai datetime, number) for XLSX cells."""
+    native (naive Shanghai datetime, number) for XLSX cells; ``for_excel``:
+    a CSV for Excel (identifiers as ="…")."""
     if value is None:
         return None if native else ""
     if column.convert is not None:
@@ -148,7 +172,8 @@ def py_value(column: Column, value: Any, *, native: bool = False) -> Any:
         return local.replace(tzinfo=None) if native else local.strftime(DT_FORMAT)
     if native:
         return value
-    return csv_safe(str(value)) if column.typed else str(value)
+    text = csv_safe(str(value)) if column.typed else str(value)
+    return excel_text(text) if for_excel and column.identifier else text
 
 
 class ColumnWidget(Widget):

@@ -27,6 +27,9 @@ class Export(models.Model):
 
     kind = models.CharField(_("kind"), max_length=32)
     format = models.CharField(_("format"), max_length=8, choices=Format.choices)
+    # CSV only: identifiers (order, ticket, tracking numbers) written as ="…"
+    # so Excel keeps them as text (README, "Workbench decisions").
+    excel_text = models.BooleanField(_("CSV for Excel"), default=False, db_default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.API)
     # X3: the job keeps the filters as sent (re-validated and re-scoped by the

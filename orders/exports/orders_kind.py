@@ -49,7 +49,7 @@ class OrderExportResource(ColumnResource):
         else:
             phone = Column("x_phone", _("Buyer phone"), "buyer_phone_masked")
         columns = [
-            Column("x_order_no", _("Order number"), "order_no"),
+            Column("x_order_no", _("Order number"), "order_no", identifier=True),
             Column("x_shop", _("Shop"), "shop__name", typed=True),
             Column("x_status", _("Status"), choice_label("status", Order.Status.choices)),
             Column("x_placed_at", _("Placed at"), "placed_at", DATETIME),
@@ -61,7 +61,7 @@ class OrderExportResource(ColumnResource):
             Column("x_buyer", _("Buyer"), "buyer_name", typed=True),
             phone,
             Column("x_carrier", _("Carrier"), "carrier", typed=True),
-            Column("x_tracking_no", _("Tracking number"), "tracking_no", typed=True),
+            Column("x_tracking_no", _("Tracking number"), "tracking_no", typed=True, identifier=True),
         ]
         violations = _violation_count()
         if violations is not None:

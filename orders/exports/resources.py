@@ -16,9 +16,11 @@ class ColumnResource(resources.ModelResource):
     """A resource whose fields are the columns of :meth:`build_columns`,
     read from annotations (so the database does the joins and formatting)."""
 
-    def __init__(self, *, user=None, **kwargs):
+    def __init__(self, *, user=None, excel_text: bool = False, **kwargs):
         super().__init__(**kwargs)
         self.user = user
+        # A CSV for Excel: identifier columns' all-digit values as ="…" (``Export.excel_text``).
+        self.excel_text = excel_text
         self.columns: list[Column] = self.build_columns(user)
         self.fields = {
             c.key: Field(attribute=c.key, column_name=str(c.header), widget=ColumnWidget(c), readonly=True)

@@ -17,6 +17,7 @@ class ExportSerializer(serializers.ModelSerializer):
             "id",
             "kind",
             "format",
+            "excel_text",
             "status",
             "row_count",
             "rows_written",
@@ -48,6 +49,8 @@ class ExportCreateSerializer(serializers.Serializer):
     kind = serializers.CharField(max_length=32)
     format = serializers.ChoiceField(choices=Export.Format.choices)
     filters = serializers.DictField(required=False, default=dict)
+    # CSV only: order, ticket and tracking numbers written as ="…" so Excel keeps them as text.
+    excel_text = serializers.BooleanField(required=False, default=False)
 
 
 class ExportCreateSchema(OpenApiSerializerExtension):
@@ -81,6 +84,12 @@ class ExportCreateSchema(OpenApiSerializerExtension):
                     "properties": {
                         "kind": {"type": "string", "enum": [name]},
                         "format": {"$ref": "#/components/schemas/ExportFormatEnum"},
+                        "excel_text": {
+                            "type": "boolean",
+                            "default": False,
+                            "description": 'CSV only: order, ticket and tracking numbers written as ="…" '
+                            "so that Excel shows them as text (not 1.9E+18).",
+                        },
                         "filters": {"type": "object", "properties": filters, "additionalProperties": False},
                     },
                     "required": ["kind", "format"],

@@ -160,6 +160,7 @@ def export_request(
     selection: QuerySet,
     now: datetime,
     source: str = Export.Source.API,
+    excel_text: bool = False,
 ) -> Export:
     """Rules X1–X3 / T4: record an export job and queue it (a retried
     ``Idempotency-Key`` is answered by ``orders.idempotency`` around the view).
@@ -214,6 +215,7 @@ def export_request(
         export = Export.objects.create(
             kind=kind.name,
             format=fmt,
+            excel_text=bool(excel_text) and fmt == Export.Format.CSV,  # XLSX cells are typed text already
             source=source,
             filters=filters if source == Export.Source.ADMIN else filters_at_rest(kind=kind, filters=filters),
             created_by=user,
@@ -266,7 +268,7 @@ def export_run(*, export_id: int, now: datetime) -> dict:
         selection = (
             _selection_for(export, kind).using(export_read_alias()).order_by(*kind.ordering)[: rule("EXPORT_MAX_ROWS")]
         )
-        resource = kind.resource_class(user=export.created_by)
+        resource = kind.resource_class(user=export.created_by, excel_text=export.excel_text)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Progress from a connection of its own: never the one inside COPY (orders.exports.progress).
         with progress_reporter(export_id=export_id) as progress:

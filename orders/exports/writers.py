@@ -9,7 +9,8 @@ in memory: rows go from the database cursor to the file in chunks.
 - XLSX: a server-side cursor (on PostgreSQL, times already Excel serial
   numbers) into XlsxWriter in ``constant_memory`` mode (rows are flushed as
   they are written; strings never become formulas or links).
-Both CSV paths write the same text (UTF-8 with BOM for Excel, ``\\n`` lines).
+Both CSV paths write the same text (UTF-8 with BOM for Excel, ``\\n`` lines);
+a CSV "for Excel" (``Export.excel_text``) writes all-digit identifiers as ="…".
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def write_csv(resource: ColumnResource, queryset: QuerySet, path: Path, progress
 def _rows(resource: ColumnResource, queryset: QuerySet, *, native: bool):
     columns = resource.columns
     for row in resource.values(queryset).iterator(chunk_size=CHUNK):
-        yield [py_value(c, v, native=native) for c, v in zip(columns, row, strict=True)]
+        for_excel = resource.excel_text and not native
+        yield [py_value(c, v, native=native, for_excel=for_excel) for c, v in zip(columns, row, strict=True)]
 
 
 def write_csv_python(resource: ColumnResource, queryset: QuerySet, path: Path, progress: Progress = _noop) -> int:
@@ -74,7 +76,8 @@ def write_csv_python(resource: ColumnResource, queryset: QuerySet, path: Path, p
 
 def copy_sql(resource: ColumnResource, queryset: QuerySet) -> tuple[str, tuple]:
     """The filtered queryset's SQL, selecting each column as the text to write."""
-    qs = queryset.annotate(**{c.key: copy_expression(c) for c in resource.columns}).values_list(
+    for_excel = resource.excel_text
+    qs = queryset.annotate(**{c.key: copy_expression(c, for_excel=for_excel) for c in resource.columns}).values_list(
         *[c.key for c in resource.columns]
     )
     return qs.query.get_compiler(using=qs.db).as_sql()

@@ -68,7 +68,8 @@ def _decide(after_sale: AfterSale, status: str, note: str, by, now: datetime) ->
     after_sale = A.objects.select_for_update().get(pk=after_sale.pk)
     if after_sale.status != A.Status.PENDING:
         raise OrderError(
-            "after_sale_not_pending", _("This after-sale was already decided (%(s)s).") % {"s": after_sale.status}
+            "after_sale_not_pending",
+            _("This after-sale was already decided (%(s)s).") % {"s": after_sale.get_status_display()},
         )
     after_sale.status = status
     after_sale.decided_by = by

@@ -86,7 +86,8 @@ def _lock(cancellation: CancellationRequest) -> tuple[Order, CancellationRequest
     locked = C.objects.select_for_update().get(pk=cancellation.pk)
     if locked.status != C.Status.PENDING_REVIEW:
         raise OrderError(
-            "cancellation_not_pending", _("This request was already decided (%(s)s).") % {"s": locked.status}
+            "cancellation_not_pending",
+            _("This request was already decided (%(s)s).") % {"s": locked.get_status_display()},
         )
     return order, locked
 

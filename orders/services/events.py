@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from django.utils import timezone
@@ -9,6 +10,7 @@ from django.utils import timezone
 from ..models import Actor, Order, OrderEvent
 from ..serializers import OrderListSerializer
 from ..webhooks.outbox import webhook_event_emit
+from ..webhooks.outbox_sql import listening_endpoints, outbox_emit_rows
 
 # W1: the pushed event types an order timeline entry stands for.
 PUSHED = {
@@ -24,6 +26,11 @@ PUSHED = {
     "after_sale_rejected": ("after_sale.decided",),
     "appeal_approved": ("appeal.decided",),
     "appeal_rejected": ("appeal.decided",),
+    # Written by the set-based jobs (``order_events_push_bulk``).
+    "closed_unpaid": ("order.closed",),
+    "auto_closed": ("order.closed",),
+    "cancellation_closed": ("cancellation.decided",),
+    "after_sale_closed": ("after_sale.decided",),
 }
 
 
@@ -33,6 +40,44 @@ def order_push_data(order: Order, event: OrderEvent) -> dict:
     data = dict(OrderListSerializer(fresh, context={"now": event.created_at}).data)
     data["event"] = {"kind": event.kind, "note": event.note, "data": event.data}
     return data
+
+
+def order_events_push_bulk(*, rows: list[tuple[int, str, int, str, dict]], now: datetime) -> int:
+    """W1 for the set-based order jobs (O6 completion and unpaid close, P7
+    auto-close and what it resolves): ``rows`` are the timeline entries they
+    bulk-wrote, ``(order_id, kind, source_id, note, data)`` with
+    ``source_id`` the row the event is about (the order, the cancellation,
+    the after-sale). In the job's transaction; payloads as ``order_push_data``
+    builds them, with two queries per chunk, and only for shops that listen."""
+    wanted: dict[str, list[tuple[int, str, int, str, dict]]] = defaultdict(list)
+    for row in rows:
+        for event_type in PUSHED.get(row[1], ()):
+            wanted[event_type].append(row)
+    listening = {t: eps for t in wanted if (eps := listening_endpoints(type=t))}
+    if not listening:
+        return 0
+    shops = {shop for eps in listening.values() for shop in eps}
+    order_ids = {row[0] for t in listening for row in wanted[t]}
+    orders = {
+        o.pk: o
+        for o in Order.objects.filter(pk__in=order_ids, shop_id__in=shops)
+        .select_related("shop")
+        .prefetch_related("items")
+    }
+    listed: dict[int, dict] = {}
+    written = 0
+    for event_type, endpoints in listening.items():
+        out = []
+        for order_id, kind, source_id, note, data in wanted[event_type]:
+            order = orders.get(order_id)
+            if order is None or order.shop_id not in endpoints:
+                continue
+            if order_id not in listed:
+                listed[order_id] = dict(OrderListSerializer(order, context={"now": now}).data)
+            event = {"kind": kind, "note": note, "data": data}
+            out.append((order.shop_id, source_id, {**listed[order_id], "event": event}))
+        written += outbox_emit_rows(type=event_type, rows=out, now=now, endpoints=endpoints)
+    return written
 
 
 def actor_role_of(user) -> str:

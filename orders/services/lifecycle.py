@@ -20,8 +20,9 @@ from ..errors import OrderError
 from ..models import Actor, AfterSale, CancellationRequest, Order, OrderEvent
 from ..policy import rule
 from ..transitions import orders_move
+from ..webhooks.outbox_sql import outbox_emit_objects
 from .batch import claim_chunk
-from .events import order_event_record
+from .events import order_event_record, order_events_push_bulk
 from .placement import CLOCK_SKEW
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ def _move_in_chunks(
                     for pk in moved
                 ]
             )
+            order_events_push_bulk(rows=[(pk, kind, pk, note, {}) for pk in moved], now=now)  # W1
             if to_status == S.CLOSED:
                 pending_resolve(order_ids=moved, now=now, why=note)
             moved_ids += moved
@@ -207,6 +209,8 @@ def pending_resolve(*, order_ids: list[int], now: datetime, why: str) -> dict:
             )
             for pk, _o, status in open_tickets
         )
+        # W1: a ticket the order's closing closed is a ``ticket.closed`` event.
+        outbox_emit_objects(type="ticket.closed", name="ticket", ids=[pk for pk, _o, _s in open_tickets], now=now)
         events.extend(
             OrderEvent(
                 order_id=order_id,
@@ -222,4 +226,6 @@ def pending_resolve(*, order_ids: list[int], now: datetime, why: str) -> dict:
     OrderEvent.objects.bulk_create(events)
     if events:  # W2: a new timeline entry is a change of the order
         Order.objects.filter(pk__in={e.order_id for e in events}).update(updated_at=timezone.now())
+    # W1: a closed cancellation or after-sale is decided by the rule (P7).
+    order_events_push_bulk(rows=[(e.order_id, e.kind, *e.data.values(), e.note, e.data) for e in events], now=now)
     return summary

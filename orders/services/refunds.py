@@ -26,7 +26,7 @@ from ..models import Actor, Order, OrderEvent, Refund
 from ..policy import rule
 from ..transitions import can_move, order_move, orders_move
 from .batch import claim_chunk
-from .events import order_event_record
+from .events import order_event_record, order_events_push_bulk
 from .lifecycle import pending_resolve
 from .notifications import notification_create
 
@@ -303,6 +303,7 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
     eligible = Order.objects.filter(status=S.AWAITING_SHIPMENT, placed_at__lte=cutoff)
     summary = {"closed": 0, "refunds": 0, "cancellations": 0, "after_sales": 0, "tickets": 0}
     refund_t, order_t, event_t = _table(Refund), _table(Order), _table(OrderEvent)
+    note = _("Not shipped within %(days)s days: closed and refunded (P7).") % {"days": rule("AUTO_CLOSE_DAYS")}
     while True:
         with transaction.atomic():
             ids = claim_chunk(eligible, chunk)
@@ -326,12 +327,7 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
                     f" data, created_at)"
                     f" SELECT o.id, 'auto_closed', NULL, 'system', 'awaiting_shipment', 'closed', %s, '{{}}', %s"
                     f" FROM {order_t} o WHERE o.id IN ({marks}) AND o.status = 'awaiting_shipment'",
-                    [
-                        _("Not shipped within %(days)s days: closed and refunded (P7).")
-                        % {"days": rule("AUTO_CLOSE_DAYS")},
-                        now,
-                        *ids,
-                    ],
+                    [note, now, *ids],
                 )
             closed = orders_move(
                 Order.objects.filter(pk__in=ids),
@@ -342,11 +338,13 @@ def orders_auto_close(*, now: datetime, chunk: int = AUTO_CLOSE_CHUNK) -> dict:
                 updated_at=now,
             )
             summary["closed"] += closed
+            closed_ids = list(
+                Order.objects.filter(pk__in=ids, status=S.CLOSED, closed_at=now).values_list("pk", flat=True)
+            )
+            order_events_push_bulk(rows=[(pk, "auto_closed", pk, note, {}) for pk in closed_ids], now=now)  # W1
             # P7 clarified: what was pending on them is resolved in the same step.
             resolved = pending_resolve(
-                order_ids=list(
-                    Order.objects.filter(pk__in=ids, status=S.CLOSED, closed_at=now).values_list("pk", flat=True)
-                ),
+                order_ids=closed_ids,
                 now=now,
                 why=_("The order was closed automatically, not shipped within %(days)s days (P7).")
                 % {"days": rule("AUTO_CLOSE_DAYS")},

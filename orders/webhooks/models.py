@@ -88,11 +88,21 @@ class WebhookEvent(models.Model):
     sequence = models.PositiveBigIntegerField(_("sequence"))
     body = models.TextField(_("body"))
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # The id of the row a batch job's event is about (the violation judged,
+    # the ledger entry charged, the order closed): unique per type, so a rerun
+    # of the job writes no event twice (``outbox_sql``). NULL for the events
+    # of single changes, which their own transaction makes once.
+    source_id = models.PositiveBigIntegerField(_("source id"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("webhook event")
         verbose_name_plural = _("webhook events")
-        constraints = [models.UniqueConstraint(fields=["shop", "sequence"], name="webhook_event_sequence")]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sequence"], name="webhook_event_sequence"),
+            models.UniqueConstraint(
+                fields=["type", "source_id"], condition=Q(source_id__isnull=False), name="webhook_event_source_once"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.msg_id} {self.type}"

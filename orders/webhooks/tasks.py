@@ -11,10 +11,7 @@ from . import services
 
 @shared_task(name="orders.webhooks_deliver", ignore_result=True, acks_late=True)
 def deliver(delivery_ids: list[int], manual: bool = False) -> dict:
-    out: dict = {}
-    for pk in delivery_ids:
-        out[pk] = services.webhook_delivery_attempt(delivery_id=pk, now=timezone.now(), due_only=not manual)
-    return out
+    return services.webhook_deliveries_attempt(delivery_ids=delivery_ids, now=timezone.now(), due_only=not manual)
 
 
 @shared_task(name="orders.webhooks_sweep", ignore_result=True)

@@ -108,7 +108,8 @@ def _lock_pending(appeal: Appeal) -> Appeal:
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     if appeal.status != Appeal.Status.PENDING_REVIEW:
         raise PenaltyError(
-            "appeal_not_pending", _("This appeal was already decided (%(status)s).") % {"status": appeal.status}
+            "appeal_not_pending",
+            _("This appeal was already decided (%(status)s).") % {"status": appeal.get_status_display()},
         )
     return appeal
 

@@ -50,6 +50,7 @@ from orders.services import notifications_bulk_create
 from ..models import BatchMark, DepositEntry, Violation
 from ._sql import advisory_lock, hang_point, is_postgres, p_day, p_dt
 from .ledger import ledger_assert_balanced
+from .push import deductions_charged_push
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
@@ -67,56 +68,108 @@ BUSINESS_DAY = {
     "sqlite": "date(v.judgement_day, '+1 day')",
 }
 
-# The plan: one row per unsettled judgement of a day before %(before)s, with
-# the reason it is waived ('' = charged). The cap counts per shop and business
-# day; a business day is one judgement day (+ 1), so it partitions by that.
+# The judgements to charge: per shop and business day (one judgement day, + 1)
+# the earliest chargeable judgements (judgement 1 or 2, pending or already
+# charged: those count first) up to the cap, of those the pending ones. One
+# scan of the rows at or above the mark and one sort; every other pending
+# judgement of a day before %(before)s is waived.
+CHARGED = f"""
+SELECT x.id FROM (
+  SELECT w.id AS id, w.charge_status AS charge_status,
+         ROW_NUMBER() OVER (
+             PARTITION BY w.shop_id, w.judgement_day
+             ORDER BY CASE WHEN w.charge_status = 'charged' THEN 0 ELSE 1 END, w.judged_at, w.id
+         ) AS rn
+    FROM {T["violation"]} w
+   WHERE w.id >= %(from_id)s AND w.judgement_no <= %(per_order)s
+     AND w.charge_status IN ('pending', 'charged') AND w.judgement_day < %(before)s
+) x
+ WHERE x.rn <= %(cap_count)s AND x.charge_status = 'pending'
+"""
+
+# The unsettled judgements (the rows the batch settles) and each one's fate.
+UNSETTLED = "{v}.id >= %(from_id)s AND {v}.charge_status = 'pending' AND {v}.judgement_day < %(before)s"
+WAIVE_REASON = """CASE WHEN {v}.judgement_no > %(per_order)s THEN 'order_limit'
+            WHEN {v}.id IN ({charged}) THEN '' ELSE 'daily_cap' END"""
+
+# The plan (the preview's): one row per unsettled judgement with the reason it
+# is waived ('' = charged).
 PLAN = f"""
 SELECT v.id AS violation_id, v.shop_id AS shop_id, v.judgement_day AS judgement_day,
-       CASE WHEN v.judgement_no > %(per_order)s THEN 'order_limit'
-            WHEN r.rn <= %(cap_count)s THEN ''
-            ELSE 'daily_cap' END AS waive_reason
+       {WAIVE_REASON.format(v="v", charged=CHARGED)} AS waive_reason
   FROM {T["violation"]} v
-  LEFT JOIN (
-        SELECT w.id AS id,
-               ROW_NUMBER() OVER (
-                   PARTITION BY w.shop_id, w.judgement_day
-                   ORDER BY CASE WHEN w.charge_status = 'charged' THEN 0 ELSE 1 END, w.judged_at, w.id
-               ) AS rn
-          FROM {T["violation"]} w
-         WHERE w.id >= %(from_id)s AND w.judgement_no <= %(per_order)s
-           AND w.charge_status IN ('pending', 'charged')
-           AND w.judgement_day IN (SELECT DISTINCT p.judgement_day FROM {T["violation"]} p
-                                    WHERE p.id >= %(from_id)s AND p.charge_status = 'pending'
-                                      AND p.judgement_day < %(before)s)
-       ) r ON r.id = v.id
- WHERE v.id >= %(from_id)s AND v.charge_status = 'pending' AND v.judgement_day < %(before)s
+ WHERE {UNSETTLED.format(v="v")}
 """
 
-SETTLE = f"""
-UPDATE {T["violation"]}
-   SET charge_status = CASE WHEN p.waive_reason = '' THEN 'charged' ELSE 'waived' END,
-       charged_amount = CASE WHEN p.waive_reason = '' THEN %(amount)s ELSE 0 END,
-       waive_reason = p.waive_reason,
+# Settling: the same decision as PLAN, written as one conditional UPDATE over
+# the unsettled rows (the shape of a bare UPDATE: no join back to a plan; the
+# charged ids, computed once, are probed from a hash).
+_V = T["violation"]
+SETTLE_BODY = f"""
+UPDATE {_V}
+   SET charge_status = CASE WHEN {_V}.id IN ({{charged}}) THEN 'charged' ELSE 'waived' END,
+       charged_amount = CASE WHEN {_V}.id IN ({{charged}}) THEN %(amount)s ELSE 0 END,
+       waive_reason = {WAIVE_REASON.format(v=_V, charged="{charged}")},
        settled_at = %(now)s,
        updated_at = %(now)s
-  FROM ({PLAN}) p
- WHERE {T["violation"]}.id = p.violation_id AND {T["violation"]}.charge_status = 'pending'
+ WHERE {UNSETTLED.format(v=_V)}
 """
+# SQLite: the charged ids as a subquery (SQLite evaluates an uncorrelated IN
+# list once); PostgreSQL computes them once in a CTE (SETTLE_PG).
+SETTLE = SETTLE_BODY.format(charged=CHARGED)
 
-LEDGER = f"""
+# The ledger entries of the judgements charged now, one per judgement, each
+# with the shop's running balance after it (earliest judgement first).
+LEDGER_BODY = f"""
 INSERT INTO {T["entry"]} (shop_id, kind, amount, balance_after, created_at, violation_id, by_id, reason, business_day)
 SELECT v.shop_id, 'deduction', -v.charged_amount,
        s.deposit_balance - SUM(v.charged_amount) OVER (
            PARTITION BY v.shop_id ORDER BY v.judged_at, v.id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
        %(now)s, v.id, NULL,
        %(reason)s || o.order_no || ' #' || v.judgement_no, {{business_day}}
-  FROM {T["violation"]} v
+  FROM {{source}} v
   JOIN {T["shop"]} s ON s.id = v.shop_id
   JOIN {T["order"]} o ON o.id = v.order_id
- WHERE v.id >= %(from_id)s AND v.charge_status = 'charged' AND v.settled_at = %(now)s
-   AND NOT EXISTS (SELECT 1 FROM {T["entry"]} e WHERE e.violation_id = v.id AND e.kind = 'deduction')
+ WHERE {{where}}
  ORDER BY v.shop_id, v.judged_at, v.id
 ON CONFLICT (violation_id) WHERE kind = 'deduction' DO NOTHING
+"""
+# SQLite: a second statement reads back the rows charged now.
+LEDGER = LEDGER_BODY.format(
+    source=T["violation"],
+    where="""v.id >= %(from_id)s AND v.charge_status = 'charged' AND v.settled_at = %(now)s
+   AND NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.violation_id = v.id AND e.kind = 'deduction')""".format(
+        entry=T["entry"]
+    ),
+    business_day=BUSINESS_DAY["sqlite"],
+)
+
+# PostgreSQL: settling, the ledger and the per-shop summary in one statement:
+# the ledger and the summary read the settled rows from the UPDATE's RETURNING
+# (no second pass over the judgements, and the ledger joins exactly the rows
+# charged now).
+LEDGER_PG = LEDGER_BODY.format(
+    source="settled", where="v.charge_status = 'charged'", business_day=BUSINESS_DAY["postgresql"]
+)
+SETTLE_PG = f"""
+WITH charged AS ({CHARGED}),
+settled AS ({SETTLE_BODY.format(charged="SELECT id FROM charged")}
+  RETURNING {_V}.id, {_V}.shop_id, {_V}.order_id, {_V}.judgement_no, {_V}.judged_at, {_V}.judgement_day,
+            {_V}.charge_status, {_V}.charged_amount, {_V}.waive_reason
+),
+ledger AS ({LEDGER_PG}
+  RETURNING 1
+)
+SELECT v.shop_id,
+       COUNT(*) AS settled,
+       COUNT(*) FILTER (WHERE v.charge_status = 'charged') AS charged,
+       COALESCE(SUM(v.charged_amount) FILTER (WHERE v.charge_status = 'charged'), 0) AS amount,
+       COUNT(*) FILTER (WHERE v.waive_reason = 'daily_cap') AS waived_cap,
+       COUNT(*) FILTER (WHERE v.waive_reason = 'order_limit') AS waived_limit,
+       (SELECT COUNT(*) FROM ledger) AS entries
+  FROM settled v
+ GROUP BY v.shop_id
+ ORDER BY v.shop_id
 """
 
 # P8: the balance is the sum of the ledger, recomputed for the shops charged now.
@@ -200,10 +253,17 @@ def deductions_run(*, now: datetime) -> dict:
             .values_list("pk", flat=True)
         )
         with connection.cursor() as cur:
-            cur.execute(SETTLE, params)
-            settled = cur.rowcount
-            cur.execute(LEDGER.format(business_day=BUSINESS_DAY[connection.vendor]), params)
-            entries = cur.rowcount
+            if is_postgres():
+                cur.execute(SETTLE_PG, params)
+                keys = ("shop_id", "settled", "charged", "amount", "waived_cap", "waived_limit", "entries")
+                summary = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+                settled = sum(r["settled"] for r in summary)
+                entries = summary[0]["entries"] if summary else 0
+            else:
+                cur.execute(SETTLE, params)
+                settled = cur.rowcount
+                cur.execute(LEDGER, params)
+                entries = cur.rowcount
             hang_point("deductions.after_ledger")
             cur.execute(BALANCE, params)
             cur.execute(NEXT_MARK, params)
@@ -212,18 +272,20 @@ def deductions_run(*, now: datetime) -> dict:
         ledger_assert_balanced(
             shop_ids=DepositEntry.objects.filter(kind=DepositEntry.Kind.DEDUCTION, created_at=now).values("shop_id")
         )
-        # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
-        summary = settled and list(
-            Violation.objects.filter(pk__gte=from_id, settled_at=now)
-            .values("shop_id")
-            .annotate(
-                charged=Count("id", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
-                amount=Sum("charged_amount", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
-                waived_cap=Count("id", filter=Q(waive_reason=Violation.WaiveReason.DAILY_CAP)),
-                waived_limit=Count("id", filter=Q(waive_reason=Violation.WaiveReason.ORDER_LIMIT)),
+        deductions_charged_push(now=now)  # W1: the events commit with the ledger entries
+        if not is_postgres():
+            # Rows settled at ``now`` by this run (a twin run at the same moment settles none).
+            summary = settled and list(
+                Violation.objects.filter(pk__gte=from_id, settled_at=now)
+                .values("shop_id")
+                .annotate(
+                    charged=Count("id", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
+                    amount=Sum("charged_amount", filter=Q(charge_status=Violation.ChargeStatus.CHARGED)),
+                    waived_cap=Count("id", filter=Q(waive_reason=Violation.WaiveReason.DAILY_CAP)),
+                    waived_limit=Count("id", filter=Q(waive_reason=Violation.WaiveReason.ORDER_LIMIT)),
+                )
+                .order_by("shop_id")
             )
-            .order_by("shop_id")
-        )
         summary = summary or []
         for row in summary:  # money with its 2 places on every backend (SQLite's SUM drops them)
             row["amount"] = Decimal(row["amount"] or 0).quantize(CENT)

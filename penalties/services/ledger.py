@@ -27,6 +27,7 @@ from orders.services import notification_create
 
 from ..errors import PenaltyError
 from ..models import DepositEntry, Violation
+from .push import deduction_reversed_push
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -147,7 +148,8 @@ def deposit_reverse(*, violation: Violation, by, reason: str, now: datetime) -> 
     if violation.charge_status != Violation.ChargeStatus.CHARGED:
         raise PenaltyError(
             "not_charged",
-            _("Only a charged deduction can be reversed (this one is %(s)s).") % {"s": violation.charge_status},
+            _("Only a charged deduction can be reversed (this one is %(s)s).")
+            % {"s": violation.get_charge_status_display()},
         )
     try:
         with transaction.atomic():
@@ -164,6 +166,7 @@ def deposit_reverse(*, violation: Violation, by, reason: str, now: datetime) -> 
         raise PenaltyError("already_reversed", _("This deduction was already reversed.")) from None
     violation.charge_status = Violation.ChargeStatus.REVERSED
     violation.save(update_fields=["charge_status", "updated_at"])
+    deduction_reversed_push(entry=entry, now=now)  # W1
     notification_create(
         shop=violation.shop_id,
         kind="deduction_reversed",

@@ -51,7 +51,8 @@ def shop_sanction(*, shop: Shop, action: str, by, reason: str, now: datetime) ->
     if shop.status not in allowed_from:
         raise PenaltyError(
             "sanction_not_allowed",
-            _("Cannot %(action)s a shop that is %(status)s.") % {"action": action, "status": shop.status},
+            _("Cannot %(action)s a shop that is %(status)s.")
+            % {"action": A(action).label, "status": shop.get_status_display()},
         )
     from_status = shop.status
     shop.status = to_status

@@ -39,6 +39,16 @@ def test_o2_admin_search_routes_to_indexed_lookups(client, reviewer, shop_a):
     assert _rows(client, "?q=nothing-like-this") == []
 
 
+def test_o2_admin_search_international_prefix_phone_finds_the_order(client, reviewer, shop_a):
+    """0086… is 15 digits, the shape of an order number, and a phone: both lookups run."""
+    a = order_placed(shop=shop_a, phone="13911112222")
+    order_placed(shop=shop_a, phone="13933334444")
+    client.force_login(reviewer)
+    assert _rows(client, "?q=008613911112222") == [a.order_no]
+    assert _rows(client, "?q=%2B8613911112222") == [a.order_no]
+    assert _rows(client, f"?q={a.order_no}") == [a.order_no]
+
+
 def test_admin_order_list_filters(client, reviewer, shop_a, shop_b):
     overdue = order_placed(shop=shop_a, placed_at=T0 - timedelta(days=3))
     due = order_placed(shop=shop_b, placed_at=T0 - timedelta(hours=30))
@@ -105,7 +115,7 @@ def test_c3_admin_approve_through_confirmation_page(client, reviewer, merchant, 
     client.force_login(reviewer)
     url = "/admin/orders/cancellationrequest/"
     page = client.post(url, {"action": "approve", "_selected_action": [request.pk]})
-    assert page.status_code == 200 and b"Yes, approve" in page.content
+    assert page.status_code == 200 and b"Yes, cancel and refund" in page.content
     assert CancellationRequest.objects.get(pk=request.pk).status == "pending_review"
     done = client.post(url, {"action": "approve", "_selected_action": [request.pk], "confirm": "yes"})
     assert done.status_code == 302
@@ -162,8 +172,8 @@ def test_f1_admin_alternative_route_queue_mark_settled(
     listing = client.get(url)
     assert [r.pk for r in listing.context["cl"].result_list] == [refund.pk]
     page = client.post(url, {"action": "mark_settled", "_selected_action": [refund.pk]})
-    assert page.status_code == 200 and 'name="note"' in page.content.decode()
-    client.post(url, {"action": "mark_settled", "_selected_action": [refund.pk], "confirm": "yes", "note": "转账"})
+    assert page.status_code == 200 and 'name="reason"' in page.content.decode()
+    client.post(url, {"action": "mark_settled", "_selected_action": [refund.pk], "confirm": "yes", "reason": "转账"})
     refund.refresh_from_db()
     assert refund.status == "succeeded" and refund.settled_by == reviewer and refund.settlement_note == "转账"
     assert list(client.get(url).context["cl"].result_list) == []

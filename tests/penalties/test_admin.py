@@ -57,11 +57,11 @@ def test_p5_sanction_list_suspend_clear_lift_with_reason(staff_client, shop_a, s
     post = {"action": "suspend_shops", ACTION_CHECKBOX_NAME: [shop_a.pk]}
     confirm = staff_client.post(url, post)
     assert confirm.status_code == 200 and "reason" in confirm.content.decode()
-    assert staff_client.post(url, {**post, "apply": "1", "reason": ""}).status_code == 200  # reason required
+    assert staff_client.post(url, {**post, "confirm": "yes", "reason": ""}).status_code == 200  # reason required
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.ACTIVE
 
-    staff_client.post(url, {**post, "apply": "1", "reason": "3 orders unshipped for 5 days"})
+    staff_client.post(url, {**post, "confirm": "yes", "reason": "3 orders unshipped for 5 days"})
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.SUSPENDED
     sanction = ShopSanction.objects.get(shop=shop_a)
@@ -75,14 +75,18 @@ def test_p5_sanction_list_suspend_clear_lift_with_reason(staff_client, shop_a, s
         order_placed(shop=shop_a, now=T + timedelta(days=6))
     assert err.value.code == "shop_not_active"
 
-    staff_client.post(url, {"action": "lift_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "apply": "1", "reason": "ok"})
+    staff_client.post(
+        url, {"action": "lift_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "ok"}
+    )
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.ACTIVE
-    staff_client.post(url, {"action": "clear_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "apply": "1", "reason": "x"})
+    staff_client.post(
+        url, {"action": "clear_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "x"}
+    )
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.CLEARED
     # lifting a cleared shop is refused, and nothing changes
-    staff_client.post(url, {"action": "lift_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "apply": "1", "reason": "x"})
+    staff_client.post(url, {"action": "lift_shops", ACTION_CHECKBOX_NAME: [shop_a.pk], "confirm": "yes", "reason": "x"})
     shop_a.refresh_from_db()
     assert shop_a.status == Shop.Status.CLEARED
     assert list(ShopSanction.objects.filter(shop=shop_a).order_by("id").values_list("action", flat=True)) == [
@@ -120,8 +124,8 @@ def test_p8_top_up_and_reversal_only_through_actions_with_a_reason(staff_client,
     url = reverse("admin:penalties_violation_changelist")
     post = {"action": "reverse_deductions", ACTION_CHECKBOX_NAME: [violation.pk]}
     assert "reason" in staff_client.post(url, post).content.decode()
-    staff_client.post(url, {**post, "apply": "1", "reason": "appeal: courier strike"})
-    staff_client.post(url, {**post, "apply": "1", "reason": "twice"})  # refused: already reversed
+    staff_client.post(url, {**post, "confirm": "yes", "reason": "appeal: courier strike"})
+    staff_client.post(url, {**post, "confirm": "yes", "reason": "twice"})  # refused: already reversed
     violation.refresh_from_db()
     assert violation.charge_status == "reversed"
     kinds = list(DepositEntry.objects.order_by("id").values_list("kind", "amount", "balance_after"))

@@ -412,15 +412,19 @@ def test_v2_admin_queue_page_and_approve_with_note(client, api, merchant, shop_a
         overdue = client.get(reverse("admin:penalties_appeal_changelist") + "?review=overdue").content.decode()
         assert charged.order.order_no in overdue
     page = client.get(reverse("admin:penalties_appeal_change", args=[appeal_id])).content.decode()
-    assert charged.order.order_no in page and "overdue_judged" in page and "appeal_filed" in page
-    assert "Charged" in page and reverse("admin:penalties_appeal_approve", args=[appeal_id]) in page
-    approve = reverse("admin:penalties_appeal_approve", args=[appeal_id])
-    assert client.get(approve).status_code == 200
+    assert charged.order.order_no in page and "Judged overdue for shipment" in page and "Appeal filed" in page
+    approve = reverse("admin:penalties_appeal_approve_appeal_button", args=[appeal_id])
+    assert "Charged" in page and approve in page
+    confirm = client.get(approve).content.decode()
+    assert "¥10.00" in confirm  # issue 15: the deduction it gives back, before anything moves
+    assert DepositEntry.objects.filter(kind="reversal").count() == 0
     with at(J1 + timedelta(days=3, hours=1)):
-        response = client.post(approve, {"note": "courier confirmed"})
-        again = client.post(approve, {"note": "twice"}, follow=True)
+        response = client.post(approve, {"confirm": "yes", "reason": "courier confirmed"})
+        again = client.post(approve, {"confirm": "yes", "reason": "twice"}, follow=True)
     assert response.status_code == 302
     assert "already decided" in again.content.decode()
+    decided = client.get(reverse("admin:penalties_appeal_change", args=[appeal_id])).content.decode()
+    assert approve not in decided  # issue 15: a decided appeal shows no buttons
     charged.refresh_from_db()
     assert charged.charge_status == "reversed" and DepositEntry.objects.filter(kind="reversal").count() == 1
 
@@ -433,11 +437,11 @@ def test_v2_admin_reject_needs_reason_and_support_cannot_decide(client, api, mer
     violation = Violation.objects.get(order=judged(shop_a))
     with at(J1 + timedelta(hours=1)):
         appeal_id = appeal(api(merchant), violation).json()["id"]
-    reject = reverse("admin:penalties_appeal_reject", args=[appeal_id])
+    reject = reverse("admin:penalties_appeal_reject_appeal_button", args=[appeal_id])
     client.force_login(support)
-    assert client.post(reject, {"reason": "no"}).status_code == 403
+    assert client.post(reject, {"confirm": "yes", "reason": "no"}).status_code == 403
     client.force_login(reviewer)
-    assert client.post(reject, {"reason": ""}).status_code == 200  # the form again, with its error
+    assert client.post(reject, {"confirm": "yes", "reason": ""}).status_code == 200  # the form again, with its error
     assert Appeal.objects.get().status == "pending_review"
-    assert client.post(reject, {"reason": "no proof of a pickup attempt"}).status_code == 302
+    assert client.post(reject, {"confirm": "yes", "reason": "no proof of a pickup attempt"}).status_code == 302
     assert Appeal.objects.get().status == "rejected"

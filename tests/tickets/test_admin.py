@@ -67,7 +67,11 @@ def test_t4_admin_list_filters_search_and_red_countdown(admin_client_for, suppor
 
 def test_t2_admin_approve_action(admin_client_for, support, in_review, shop_a):
     """The approve action closes a ticket in review as approved (same service as the API)."""
-    r = admin_client_for(support).post(URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [in_review.pk]})
+    client = admin_client_for(support)
+    page = client.post(URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [in_review.pk]})
+    assert page.status_code == 200 and in_review.ticket_no in page.content.decode()  # issue 15: confirmed first
+    assert Ticket.objects.get(pk=in_review.pk).status == "in_review"
+    r = client.post(URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "confirm": "yes"})
     assert r.status_code == 302
     in_review.refresh_from_db()
     assert (in_review.status, in_review.outcome) == ("closed", "approved")
@@ -80,7 +84,7 @@ def test_t2_admin_approve_action_reports_refusals(admin_client_for, support, ord
     stype = ServiceType.objects.get(code="urge_shipment")
     ticket = ticket_open(order=order_a, service_type=stype, description="x", by=support, now=timezone.now())
     r = admin_client_for(support).post(
-        URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [ticket.pk]}, follow=True
+        URL, {"action": "approve_handling", ACTION_CHECKBOX_NAME: [ticket.pk], "confirm": "yes"}, follow=True
     )
     html = r.content.decode()
     assert r.status_code == 200 and ticket.ticket_no in html and 'class="error' in html
@@ -95,11 +99,11 @@ def test_t2_admin_reject_action_asks_for_a_reason(admin_client_for, support, in_
     form = client.post(URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk]})
     assert form.status_code == 200 and b'name="reason"' in form.content
     blank = client.post(
-        URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "apply": "1", "reason": ""}
+        URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "confirm": "yes", "reason": ""}
     )
     assert blank.status_code == 200 and Ticket.objects.get(pk=in_review.pk).status == "in_review"
     done = client.post(
-        URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "apply": "1", "reason": "证据不足"}
+        URL, {"action": "reject_handling", ACTION_CHECKBOX_NAME: [in_review.pk], "confirm": "yes", "reason": "证据不足"}
     )
     assert done.status_code == 302
     in_review.refresh_from_db()

@@ -1,41 +1,36 @@
 """Reviewer admin of appeals (V2): the queue oldest first with its 48 h
 target, and the appeal's page with the order, its timeline, the evidence and
-the deduction in view. Approve (with a note) and reject (with a reason) are
-small forms on their own pages calling the same services as the API.
+the deduction in view. Approve (with a note) and reject (with a reason):
+list actions and buttons on the appeal's page, one confirmation page each
+(``penalties.confirmations``), the same services as the API.
 
-Its own module (imported from ``penalties.admin`` with one line) so the admin
-can be reorganised around it.
+A module of the ``penalties.admin`` package.
 """
 
 from __future__ import annotations
 
-from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
+from unfold.enums import ActionVariant
 
+from config.admin_confirm import Button, DetailButtonsMixin
+from config.labels import event_label, local_time, money
 from orders.models import OrderEvent
 
-from . import services
-from .errors import PenaltyError
-from .models import Appeal, AppealEvidence
+from .. import confirmations
+from ..models import Appeal, AppealEvidence
 
 DECIDE_PERM = "penalties.decide_appeal"
 
 
-class ApproveForm(forms.Form):
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 3}), required=True)
+def _pending(appeal: Appeal) -> bool:
+    return appeal.status == Appeal.Status.PENDING_REVIEW
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -65,7 +60,7 @@ def _url(name: str, *args) -> str | None:
 
 
 @admin.register(Appeal)
-class AppealAdmin(ModelAdmin):
+class AppealAdmin(DetailButtonsMixin, ModelAdmin):
     list_display = ["id", "order_no", "shop", "reason", "status", "created_at", "review_due", "decided_at"]
     list_filter = ["status", ReviewDueFilter, "reason"]
     search_fields = ["=order__order_no"]
@@ -73,8 +68,22 @@ class AppealAdmin(ModelAdmin):
     ordering = ["created_at", "id"]  # V2: oldest first
     list_per_page = 100
     show_full_result_count = False
-    change_form_template = "admin/penalties/appeal/change_form.html"
-    fields = ["case", "reason", "detail", "status", "filed_by", "created_at", "review_due_at", "decision"]
+    actions = ["approve_appeal", "reject_appeal"]
+    detail_buttons = [
+        Button(confirmations.approve_appeal, DECIDE_PERM, _pending, label=_("Grant"), variant=ActionVariant.PRIMARY),
+        Button(confirmations.reject_appeal, DECIDE_PERM, _pending, label=_("Reject…"), variant=ActionVariant.DANGER),
+    ]
+    fields = [
+        "decision_context",
+        "case",
+        "reason",
+        "detail",
+        "status",
+        "filed_by",
+        "created_at",
+        "review_due_at",
+        "decision",
+    ]
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -93,15 +102,21 @@ class AppealAdmin(ModelAdmin):
     @admin.display(description=_("review due"), ordering="review_due_at")
     def review_due(self, obj):
         if obj.status == Appeal.Status.PENDING_REVIEW and obj.review_due_at < timezone.now():
-            return format_html('<strong style="color:#ba2121">{} ({})</strong>', obj.review_due_at, _("overdue"))
-        return obj.review_due_at
+            return format_html(
+                '<strong style="color:#ba2121">{} ({})</strong>', local_time(obj.review_due_at), _("overdue")
+            )
+        return local_time(obj.review_due_at)
 
     @admin.display(description=_("decision"))
     def decision(self, obj):
         if obj.status == Appeal.Status.PENDING_REVIEW:
             return "—"
         return format_html(
-            "{} · {} · {}<br>{}", obj.get_status_display(), obj.decided_by, obj.decided_at, obj.decision_note
+            "{} · {} · {}<br>{}",
+            obj.get_status_display(),
+            obj.decided_by,
+            local_time(obj.decided_at),
+            obj.decision_note,
         )
 
     @admin.display(description=_("case"))
@@ -120,15 +135,15 @@ class AppealAdmin(ModelAdmin):
             order.order_no,
             order.get_status_display(),
             _("paid at"),
-            order.paid_at,
+            local_time(order.paid_at),
             _("ship by"),
-            order.ship_by,
+            local_time(order.ship_by),
             _("judgement"),
             violation.judgement_no,
-            violation.judged_at,
+            local_time(violation.judged_at),
             _("deduction"),
             violation.get_charge_status_display(),
-            violation.charged_amount,
+            money(violation.charged_amount),
             violation.get_waive_reason_display() if violation.waive_reason else "",
             _("at"),
             _("event"),
@@ -137,10 +152,12 @@ class AppealAdmin(ModelAdmin):
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                ((e.created_at, e.kind, e.get_actor_role_display(), e.note) for e in events),
+                ((local_time(e.created_at), event_label(e.kind), e.get_actor_role_display(), e.note) for e in events),
             ),
             _("ledger"),
-            format_html_join(", ", "{} {} ({})", ((e.get_kind_display(), e.amount, e.created_at) for e in entries))
+            format_html_join(
+                ", ", "{} {} ({})", ((e.get_kind_display(), money(e.amount), local_time(e.created_at)) for e in entries)
+            )
             or "—",
             format_html_join(
                 " ",
@@ -156,15 +173,9 @@ class AppealAdmin(ModelAdmin):
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [
-            path("<int:pk>/approve/", wrap(self.approve_view), name="penalties_appeal_approve"),
-            path("<int:pk>/reject/", wrap(self.reject_view), name="penalties_appeal_reject"),
             path("<int:pk>/evidence/<int:evidence_id>/", wrap(self.evidence_view), name="penalties_appeal_evidence"),
             *super().get_urls(),
         ]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        extra = {"can_decide": request.user.has_perm(DECIDE_PERM), **(extra_context or {})}
-        return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def evidence_view(self, request, pk: int, evidence_id: int):
         if not self.has_view_permission(request):
@@ -174,42 +185,20 @@ class AppealAdmin(ModelAdmin):
             raise Http404
         return FileResponse(image.image.open("rb"), filename=image.image.name.rsplit("/", 1)[-1])
 
-    def approve_view(self, request, pk: int):
-        return self._decide(request, pk, ApproveForm, approve=True)
+    # --- V2 decisions (issue 15: one confirmation page, from the list or the appeal's page) ---
 
-    def reject_view(self, request, pk: int):
-        return self._decide(request, pk, RejectForm, approve=False)
+    def has_decide_permission(self, request) -> bool:
+        return request.user.has_perm(DECIDE_PERM)
 
-    def _decide(self, request, pk: int, form_class, *, approve: bool):
-        if not request.user.has_perm(DECIDE_PERM):
-            raise PermissionDenied
-        appeal = get_object_or_404(Appeal.objects.select_related("order"), pk=pk)
-        form = form_class(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            now = timezone.now()
-            try:
-                if approve:
-                    services.appeal_approve(appeal=appeal, by=request.user, note=form.cleaned_data["note"], now=now)
-                else:
-                    services.appeal_reject(appeal=appeal, by=request.user, reason=form.cleaned_data["reason"], now=now)
-            except PenaltyError as exc:
-                self.message_user(request, exc.detail, messages.ERROR)
-            else:
-                done = _("Appeal #%(id)d approved.") if approve else _("Appeal #%(id)d rejected.")
-                self.message_user(request, done % {"id": appeal.pk}, messages.SUCCESS)
-            return redirect("admin:penalties_appeal_change", appeal.pk)
-        title = (
-            _("Approve appeal #%(id)d (order %(order)s)") if approve else _("Reject appeal #%(id)d (order %(order)s)")
-        )
-        return TemplateResponse(
-            request,
-            "admin/penalties/appeal/decide.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": title % {"id": appeal.pk, "order": appeal.order.order_no},
-                "form": form,
-                "appeal": appeal,
-                "approve": approve,
-                "opts": self.model._meta,
-            },
-        )
+    @admin.action(description=_("Grant (with a note)"), permissions=["decide"])
+    def approve_appeal(self, request, queryset):
+        return confirmations.approve_appeal.list_action(self, request, queryset)
+
+    @admin.action(description=_("Reject (asks for a reason)"), permissions=["decide"])
+    def reject_appeal(self, request, queryset):
+        return confirmations.reject_appeal.list_action(self, request, queryset)
+
+    @admin.display(description=_("Decision"))
+    def decision_context(self, obj):
+        """The order, the deduction it would give back, the review target's time left."""
+        return self.detail_context(obj, confirmations.approve_appeal)
