@@ -157,7 +157,7 @@ def test_p3_p8_reversal_gives_the_charge_back_once(shop_a, reviewer):
     assert refusal(deposit_reverse, violation=violation, by=reviewer, reason="again", now=NOW) == (
         "not_charged",
         409,
-        "Only a charged deduction can be reversed (this one is reversed).",
+        "Only a charged deduction can be reversed (this one is Reversed).",
     )
     assert refusal(deposit_reverse, violation=violation, by=reviewer, reason="", now=NOW)[0] == "reason_required"
     assert DepositEntry.objects.filter(kind="reversal").count() == 1

@@ -74,7 +74,7 @@ def test_p5_suspend_lift_clear_exact_records_and_notices(shop_a, reviewer):
 def test_p5_each_sanction_only_from_its_statuses(shop_a, reviewer, status, action, allowed):
     """Suspend only an active shop, clear an active or suspended one, lift
     only a suspension; otherwise 409 ``sanction_not_allowed`` naming the
-    action and the status, and nothing is written."""
+    action and the status by their labels, and nothing is written."""
     Shop.objects.filter(pk=shop_a.pk).update(status=status)
     if allowed:
         shop_sanction(shop=shop_a, action=action, by=reviewer, reason="r", now=NOW)
@@ -83,7 +83,7 @@ def test_p5_each_sanction_only_from_its_statuses(shop_a, reviewer, status, actio
     assert refusal(shop_sanction, shop=shop_a, action=action, by=reviewer, reason="r", now=NOW) == (
         "sanction_not_allowed",
         409,
-        f"Cannot {action} a shop that is {status}.",
+        f"Cannot {ShopSanction.Action(action).label} a shop that is {Shop.Status(status).label}.",
     )
     shop_a.refresh_from_db()
     assert shop_a.status == status
