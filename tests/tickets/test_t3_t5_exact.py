@@ -208,3 +208,26 @@ def test_t1_t2_ticket_number_events_and_notices_exact(support, order_a, monkeypa
     assert (notice.body, notice.data["outcome"]) == ("", "approved")
     ticket.refresh_from_db()
     assert ticket.updated_at == approved_at
+
+
+def test_t5_reply_notices_exact_and_a_partial_reminder_batch_answers_its_count(
+    api, merchant, order_a, open_ticket, settings
+):
+    """T5: the merchant's handling is announced with its title, the reply as
+    body and the ticket's status and outcome; a reminder run whose last batch
+    is not full answers its count."""
+    no = _open_at(open_ticket, order_a, T0)
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        assert (
+            api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "已联系"}, format="json").status_code == 200
+        )
+    notice = Notification.objects.get(kind="ticket_status")
+    assert (notice.title, notice.body, notice.data) == (
+        f"Ticket {no} handled; waiting for support's review",
+        "已联系",
+        {"ticket_no": no, "status": "in_review", "outcome": None},
+    )
+    _batch(settings, 2)
+    _open_at(open_ticket, order_a, T0)
+    with time_machine.travel(T0 + timedelta(hours=23), tick=False):
+        assert tasks.remind_tickets() == {"reminded": 1}
