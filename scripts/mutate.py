@@ -12,6 +12,7 @@ minutes instead of the whole suite's hours::
     make mutate                         # everything (slow: hours on 2 cores)
     make mutate SCOPE=deductions        # penalties/services/deductions.py only
     python scripts/mutate.py --list     # the scopes
+    python scripts/mutate.py --scope deductions --rerun-survivors   # after adding tests
 
 Not part of CI. "Killed" counts mutants that made a test fail or time out;
 "no tests" (no selected test runs the function) counts as not killed;
@@ -47,6 +48,7 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             "tests/penalties/test_ledger_bookkeeping.py",
             "tests/penalties/test_admin.py",
             "tests/penalties/test_appeals.py",
+            "tests/penalties/test_ledger_exact.py",
         ],
     ),
     # orders/services/ one module at a time (h13o): the test files that drive each module
@@ -109,11 +111,12 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         [
             "tests/penalties/test_timeline.py",
             "tests/penalties/test_p1_overdue_definition.py",
+            "tests/penalties/test_judgement_exact.py",
         ],
     ),
     "sanctions": (
         ["penalties/services/sanctions.py"],
-        ["tests/penalties/test_admin.py"],
+        ["tests/penalties/test_admin.py", "tests/penalties/test_sanctions_exact.py"],
     ),
     "appeals": (["penalties/services/appeals.py"], ["tests/penalties/test_appeals.py"]),
     "autoclose": (
@@ -152,6 +155,13 @@ def prepare(scope: str) -> Path:
             shutil.copytree(source, work / name, ignore=ignore)
         else:
             shutil.copy2(source, work / name)
+    configure(work, scope)
+    (work / "var").mkdir()
+    return work
+
+
+def configure(work: Path, scope: str) -> None:
+    """The copy's [tool.mutmut]: the scope's modules and tests."""
     only, tests = SCOPES[scope]
     text = (work / "pyproject.toml").read_text()
     if only is not None:
@@ -163,8 +173,13 @@ def prepare(scope: str) -> Path:
             text,
         )
     (work / "pyproject.toml").write_text(text)
-    (work / "var").mkdir()
-    return work
+
+
+def refresh_tests(work: Path, scope: str) -> None:
+    """Tests added since the last run (the code unchanged): copy ``tests/`` and
+    the scope's test selection into the copy again."""
+    shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+    configure(work, scope)
 
 
 def environment(work: Path) -> dict[str, str]:
@@ -215,6 +230,11 @@ def main() -> int:
     parser.add_argument("--list", action="store_true", help="list the scopes and exit")
     parser.add_argument("--report-only", action="store_true", help="print the last run's results again")
     parser.add_argument("--no-diffs", action="store_true", help="survivors by name only")
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="after adding tests (code unchanged): rerun only the last run's survivors with the tests as they are now",
+    )
     args = parser.parse_args()
     if args.list:
         config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
@@ -223,7 +243,14 @@ def main() -> int:
             print(f"{name:12} {only or config['only_mutate']}  tests: {tests}")
         return 0
     work = ROOT / "var" / "mutate" / args.scope
-    if not args.report_only:
+    if args.rerun_survivors:
+        refresh_tests(work, args.scope)
+        listing = mutmut(work, "results", capture=True).stdout
+        rows = [line.strip().rpartition(": ") for line in listing.splitlines()]
+        names = [name for name, _, status in rows if MODULE_RE.match(name) and status not in KILLED]
+        if names:
+            mutmut(work, "run", "--max-children", "1", *names)
+    elif not args.report_only:
         work = prepare(args.scope)
         run = mutmut(work, "run", "--max-children", "1")
         if run.returncode != 0:

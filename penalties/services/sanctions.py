@@ -11,6 +11,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from orders.models import Shop
 from orders.services import notification_create
@@ -28,10 +29,12 @@ TRANSITIONS = {
     A.LIFT: ({S.SUSPENDED}, S.ACTIVE),
 }
 
+# Lazy: translated when the notice is written (in the active language), not
+# once at import time in whatever language was active then.
 TITLES = {
-    A.SUSPEND: _("Your shop is suspended"),
-    A.CLEAR: _("Your shop is cleared from the platform"),
-    A.LIFT: _("Your shop's suspension is lifted"),
+    A.SUSPEND: gettext_lazy("Your shop is suspended"),
+    A.CLEAR: gettext_lazy("Your shop is cleared from the platform"),
+    A.LIFT: gettext_lazy("Your shop's suspension is lifted"),
 }
 
 

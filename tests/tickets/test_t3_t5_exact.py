@@ -175,3 +175,59 @@ def test_t5_reminder_job_exact_selection_texts_and_counts(
     events = TicketEvent.objects.filter(kind="reminded")
     assert sorted(events.values_list("ticket__ticket_no", flat=True)) == sorted([first, second])
     assert set(events.values_list("actor_role", "created_at")) == {("system", run)}
+
+
+def test_t1_t2_ticket_number_events_and_notices_exact(support, order_a, monkeypatch):
+    """T1: the number is ``T`` + the Asia/Shanghai date + 8 random digits
+    (07:00 in Shanghai is the previous day in UTC); T2/W2: each change's
+    event keeps its note and the act's time, an anonymous actor is recorded
+    as none, and the ticket's change time moves; T5: the opening notice is
+    deduplicated per ticket, the approval notice has no body."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from tickets.models import ServiceType
+    from tickets.services import ticket_approve, ticket_open
+
+    monkeypatch.setattr("tickets.services.secrets.randbelow", lambda n: n - 1)
+    opened_at = T0.replace(hour=7)
+    stype = ServiceType.objects.get(code="logistics_query")
+    with time_machine.travel(opened_at, tick=False):
+        ticket = ticket_open(order=order_a, service_type=stype, description=" 物流 ", by=support, now=opened_at)
+    assert ticket.ticket_no == "T2026030299999999"
+    opened = ticket.events.get(kind="opened")
+    assert (opened.note, opened.created_at, opened.actor) == ("物流", opened_at, support)
+    notice = Notification.objects.get(kind="ticket_opened")
+    assert notice.dedupe_key == f"ticket:{ticket.ticket_no}:opened"
+    Ticket.objects.filter(pk=ticket.pk).update(status="in_review")
+    approved_at = T0 + timedelta(hours=5)
+    with time_machine.travel(approved_at, tick=False):
+        ticket_approve(ticket=ticket, by=AnonymousUser(), now=approved_at, note="  好  ")
+    event = ticket.events.get(kind="approved")
+    assert (event.note, event.created_at, event.actor) == ("好", approved_at, None)
+    notice = Notification.objects.get(kind="ticket_status")
+    assert (notice.body, notice.data["outcome"]) == ("", "approved")
+    ticket.refresh_from_db()
+    assert ticket.updated_at == approved_at
+
+
+def test_t5_reply_notices_exact_and_a_partial_reminder_batch_answers_its_count(
+    api, merchant, order_a, open_ticket, settings
+):
+    """T5: the merchant's handling is announced with its title, the reply as
+    body and the ticket's status and outcome; a reminder run whose last batch
+    is not full answers its count."""
+    no = _open_at(open_ticket, order_a, T0)
+    with time_machine.travel(T0 + timedelta(hours=1), tick=False):
+        assert (
+            api(merchant).post(f"/api/v1/tickets/{no}/reply/", {"message": "已联系"}, format="json").status_code == 200
+        )
+    notice = Notification.objects.get(kind="ticket_status")
+    assert (notice.title, notice.body, notice.data) == (
+        f"Ticket {no} handled; waiting for support's review",
+        "已联系",
+        {"ticket_no": no, "status": "in_review", "outcome": None},
+    )
+    _batch(settings, 2)
+    _open_at(open_ticket, order_a, T0)
+    with time_machine.travel(T0 + timedelta(hours=23), tick=False):
+        assert tasks.remind_tickets() == {"reminded": 1}
