@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
 
@@ -253,3 +255,35 @@ def order_search_page_walk(*, queryset: QuerySet, offset: int, limit: int) -> li
                 " SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
             )
         return list(queryset[offset : offset + limit])
+
+
+# --- issue 15: refunds as the order page shows them -------------------------------
+REFUND_SUCCEEDED, REFUND_SETTLED, REFUND_PENDING, REFUND_FAILED = "succeeded", "settled", "pending", "failed"
+
+
+def refund_state(refund) -> str:
+    """F1 as a person reads it: paid on the original route (``succeeded``),
+    paid on an alternative route (``settled``), still being tried on the
+    original route (``pending``), or refused by it and waiting for a reviewer
+    to pay it another way (``failed``)."""
+    from .models import Refund
+
+    if refund.status == Refund.Status.SUCCEEDED:
+        return REFUND_SETTLED if refund.route == Refund.Route.ALTERNATIVE else REFUND_SUCCEEDED
+    return REFUND_FAILED if refund.route == Refund.Route.ALTERNATIVE else REFUND_PENDING
+
+
+def order_refunds_paid_and_open(order) -> tuple[Decimal, list]:
+    """(the amount actually paid back to the buyer, the refunds not paid yet,
+    oldest first). ``order.refunded_amount`` counts every refund *issued*
+    (what is left to refund); the amount paid counts only refunds that
+    succeeded, on either route."""
+    from .models import Refund
+
+    paid, open_refunds = Decimal("0.00"), []
+    for refund in Refund.objects.filter(order=order).order_by("created_at", "id"):
+        if refund.status == Refund.Status.SUCCEEDED:
+            paid += refund.amount
+        else:
+            open_refunds.append(refund)
+    return paid, open_refunds

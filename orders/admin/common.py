@@ -19,7 +19,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import TabularInline
 
-from config.labels import TimelineInlineMixin, cause_label, money
+from config.labels import TimelineInlineMixin, cause_label, local_time, money
 
 from .. import overdue, privacy, selectors
 from ..models import AfterSale, CancellationRequest, Order, OrderEvent, OrderItem, Refund, Shop
@@ -268,13 +268,33 @@ class OrderEventInline(TimelineInlineMixin, ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+REFUND_STATE_LABELS = {
+    selectors.REFUND_SUCCEEDED: _("Refund succeeded"),
+    selectors.REFUND_SETTLED: _("Refund settled on the alternative route"),
+    selectors.REFUND_PENDING: _("Refund in progress"),
+    selectors.REFUND_FAILED: _("Refund failed (waiting for an alternative route)"),
+}
+
+
 class RefundInline(ReadOnlyInline):
     model = Refund
-    fields = ["cause_text", "amount_text", "route", "status", "attempts", "last_error", "created_at", "settled_at"]
+    fields = ["cause_text", "amount_text", "state_text", "attempts", "next_retry", "created_at", "settled_at"]
 
     @admin.display(description=_("for"))
     def cause_text(self, obj):
         return cause_label(obj.cause)
+
+    @admin.display(description=_("refund state"))
+    def state_text(self, obj):
+        """Issue 15: refunded, in progress (original route), failed (waiting
+        for an alternative route) or paid on the alternative route."""
+        return REFUND_STATE_LABELS[selectors.refund_state(obj)]
+
+    @admin.display(description=_("next retry"))
+    def next_retry(self, obj):
+        if selectors.refund_state(obj) != selectors.REFUND_PENDING:
+            return "—"
+        return local_time(obj.next_attempt_at)
 
     @admin.display(description=_("amount"))
     def amount_text(self, obj):

@@ -9,16 +9,17 @@ from django.contrib.admin.views.main import PAGE_VAR, SEARCH_VAR
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from unfold.admin import ModelAdmin
 
 from config.admin_filters import DayRangeFilter
-from config.admin_site import current_request
-from config.labels import time_left
+from config.admin_site import current_request, user_may_open
+from config.labels import local_time, money, time_left
 
-from .. import privacy
+from .. import privacy, selectors
 from ..exports.admin import BackgroundExportMixin
-from ..models import ContactReveal, Order
+from ..models import AlternativeRouteRefund, ContactReveal, Order
 from .common import (
     AfterSaleInline,
     CancellationInline,
@@ -82,7 +83,7 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "placed_at", "paid_at", "ship_by", "related_links"]}),
         (_("Buyer"), {"fields": ["buyer_name", "buyer_phone", "address"]}),
-        (_("Money"), {"fields": ["total_amount", "refunded_amount"]}),
+        (_("Money"), {"fields": ["total_amount", "refunded_paid", "refunds_open"]}),
         (
             _("Fulfilment"),
             {
@@ -153,6 +154,47 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
             param = "order_no" if url_name.endswith("_add") else "q"
             links.append(format_html('<a href="{}?{}={}">{}</a>', url, param, obj.order_no, label))
         return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
+
+    # Issue 15: 「已退款金额」 is what reached the buyer; a refund still being
+    # tried or refused by the original route is listed as such, never counted.
+    @admin.display(description=_("refunded amount"))
+    def refunded_paid(self, obj: Order) -> str:
+        paid, _open = selectors.order_refunds_paid_and_open(obj)
+        return money(paid)
+
+    @admin.display(description=_("refunds not paid yet"))
+    def refunds_open(self, obj: Order) -> str:
+        _paid, open_refunds = selectors.order_refunds_paid_and_open(obj)
+        if not open_refunds:
+            return "—"
+        lines = []
+        for refund in open_refunds:
+            attempts = gettext("%(n)s attempts") % {"n": refund.attempts}
+            if selectors.refund_state(refund) == selectors.REFUND_FAILED:
+                line = format_html(
+                    '<li data-refund-state="failed"><strong style="color:#b91c1c">{}</strong> {} · {} · {}{}</li>',
+                    gettext("Refund failed"),
+                    money(refund.amount),
+                    attempts,
+                    gettext("refused by the original route; waiting to be paid on an alternative route"),
+                    format_html(
+                        ' · <a href="{}">{}</a>',
+                        reverse("admin:orders_alternativerouterefund_change", args=[refund.pk]),
+                        gettext("Pay it on an alternative route"),
+                    )
+                    if user_may_open(AlternativeRouteRefund, refund)
+                    else "",
+                )
+            else:
+                line = format_html(
+                    '<li data-refund-state="pending"><strong style="color:#b45309">{}</strong> {} · {} · {}</li>',
+                    gettext("Refund in progress"),
+                    money(refund.amount),
+                    attempts,
+                    gettext("next retry %(time)s") % {"time": local_time(refund.next_attempt_at)},
+                )
+            lines.append(line)
+        return format_html("<ul>{}</ul>", format_html_join("", "{}", ((line,) for line in lines)))
 
     @admin.display(description=_("time left to ship"), ordering="ship_by")
     def ship_time_left(self, obj: Order) -> str:
