@@ -40,7 +40,7 @@ def test_t2_support_rejects_with_a_reason_and_the_countdown_restarts(
     page.fill("textarea[name=reason]", "未提供物流单号截图，请补充后再提交")
     screenshot(page, "reject")
     with page.expect_navigation():
-        page.locator("form:has(input[name=apply]) input[type=submit]").click()
+        page.locator(".confirm-step input[type=submit]").click()
 
     assert page.locator("ul.messagelist li").count() == 1 and page.locator("ul.messagelist .error").count() == 0
     with page.expect_navigation():
