@@ -33,6 +33,11 @@ def _clean(carrier: str, tracking_no: str) -> tuple[str, str]:
     return carrier, tracking_no
 
 
+def _cancellation_pending() -> OrderError:
+    """O3/C3: shipping is refused while a cancellation request waits for review."""
+    return OrderError("cancellation_pending", _("A cancellation request for this order waits for review."))
+
+
 @transaction.atomic
 def order_ship(*, order: Order, carrier: str, tracking_no: str, by, now: datetime) -> Order:
     """Rule O3: ship with a carrier and tracking number. Refused when not paid
@@ -43,7 +48,7 @@ def order_ship(*, order: Order, carrier: str, tracking_no: str, by, now: datetim
     order = Order.objects.select_for_update().get(pk=order.pk)
     require_status(order, S.AWAITING_SHIPMENT)
     if CancellationRequest.objects.filter(order=order, status=CancellationRequest.Status.PENDING_REVIEW).exists():
-        raise OrderError("cancellation_pending", _("A cancellation request for this order waits for review."))
+        raise _cancellation_pending()
     order_move(order, S.SHIPPED)
     order.carrier = carrier
     order.tracking_no = tracking_no
@@ -95,7 +100,7 @@ def orders_ship_bulk(*, shipments: list[tuple[int, str, str]], by, now: datetime
                 raise OrderError("not_found", _("No such order."), status=404)
             require_status(order, S.AWAITING_SHIPMENT)
             if order_id in held:
-                raise OrderError("cancellation_pending", _("A cancellation request for this order waits for review."))
+                raise _cancellation_pending()
         except OrderError as exc:
             out[order_id] = exc
             continue
