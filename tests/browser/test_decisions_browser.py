@@ -74,8 +74,10 @@ class Walk:
     def button(self, href: str) -> None:
         """A button on the record's page (behind the "more" toggle at phone width)."""
         link = self.page.locator(f'a[href="{href}"]').first
-        if not link.is_visible():
-            self.page.locator("a:has(span.material-symbols-outlined:text-is('more_horiz'))").first.click()
+        link.wait_for(state="attached")
+        more = self.page.locator("a:has(span.material-symbols-outlined:text-is('more_horiz'))").first
+        if not link.is_visible() and more.is_visible():
+            more.click()
         with self.page.expect_navigation():
             link.click()
 
@@ -187,7 +189,8 @@ def test_w15_reviewer_money_moves_and_decisions_are_confirmed(
         walk.button(f"/admin/orders/shop/{shop_b.pk}/suspend-shops/")
         facts = walk.check("suspend-confirm")
         assert "营业中 → 停业" in facts and "（不变）" in facts
-        walk.page.click(".confirm-cancel")  # "back": nothing happens
+        with walk.page.expect_navigation():
+            walk.page.click(".confirm-cancel")  # "back": nothing happens
         assert Shop.objects.get(pk=shop_b.pk).status == Shop.Status.ACTIVE
         walk.button(f"/admin/orders/shop/{shop_b.pk}/suspend-shops/")
         walk.confirm("多笔订单超时未发货")
