@@ -1,6 +1,8 @@
-"""Change-list rows for lists of millions (O2): Django's table, built faster.
+"""Change-list rows for lists of millions (O2): the theme's table, built faster.
 
-Django's ``items_for_result`` re-derives everything for every cell: which
+The admin theme's ``items_for_result`` (django-unfold's, Django's with the
+theme's cell classes and a ``data-label`` per cell, which is how a row turns
+into a card at phone width) re-derives everything for every cell: which
 field the column is, its empty value, whether it links, the change URL
 (``reverse()`` per row), the preserved filters (a URL parse per row), the
 choice labels (a dict per cell), the boolean icons (a static-files lookup per
@@ -11,8 +13,8 @@ Here each column is *compiled once per page* into a function ``obj → HTML``
 that does only the per-row part; the output is the same HTML, cell for cell
 (``tests/orders/test_admin_list.py`` compares them). Anything this module does
 not know how to compile (a list-editable formset, a popup, a ``to_field``, a
-file/URL/JSON field, a ``__`` lookup) falls back to Django's own
-``items_for_result`` for the whole page.
+file/URL/JSON field, a ``__`` lookup, the theme's label/header/dropdown
+columns) falls back to the theme's own ``items_for_result`` for the whole page.
 """
 
 from __future__ import annotations
@@ -21,19 +23,9 @@ import datetime
 from collections.abc import Callable, Iterator
 
 from django.conf import settings
-from django.contrib.admin import ModelAdmin
-from django.contrib.admin.templatetags.admin_list import (
-    ResultList,
-    _boolean_icon,
-    _coerce_field_name,
-    items_for_result,
-)
-from django.contrib.admin.utils import (
-    FieldIsAForeignKeyColumnName,
-    _get_non_gfk_field,
-    display_for_value,
-    quote,
-)
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.templatetags.admin_list import _coerce_field_name
+from django.contrib.admin.utils import FieldIsAForeignKeyColumnName, _get_non_gfk_field, quote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
@@ -43,6 +35,15 @@ from django.utils.dateformat import re_escaped, re_formatchars
 from django.utils.html import conditional_escape, escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
+from unfold.templatetags.unfold_list import (
+    CHECKBOX_CLASSES,
+    LINK_CLASSES,
+    ROW_CLASSES,
+    UnfoldResultList,
+    items_for_result,
+    result_headers,
+)
+from unfold.utils import _boolean_icon, display_for_value
 
 Cell = Callable[[models.Model], str]
 PK_MARK = "__orders_admin_pk__"
@@ -54,10 +55,6 @@ class NotCompilable(Exception):
 
 def _text(value) -> str:
     return str(conditional_escape(value))
-
-
-def _blank_to_empty(value):
-    return "" if isinstance(value, str) and value.strip() == "" else value
 
 
 def _field_formatter(field, empty: str) -> tuple[Callable[[object], str], bool]:
@@ -82,7 +79,8 @@ def _field_formatter(field, empty: str) -> tuple[Callable[[object], str], bool]:
         return (lambda value: icons[value]), nowrap
     if isinstance(field, (models.FileField, models.URLField, models.JSONField)):
         raise NotCompilable(field.name)
-    empty_values = field.empty_values
+    # the theme's display_for_field: None and "" are empty (a blank "  " is shown as is)
+    empty_values = (None, "")
     empty_html = _text(empty)
     if isinstance(field, models.DateTimeField):
         local_format = datetime_formatter(formats.get_format("DATETIME_FORMAT"))
@@ -152,7 +150,7 @@ def datetime_formatter(fmt: str) -> Callable[[datetime.datetime], str]:
 
 def _column(cl: ChangeList, field_name, index: int, empty: str) -> tuple[Cell, list[str]]:
     """(obj → escaped cell content, the cell's classes) for one column."""
-    classes = [f"field-{_coerce_field_name(field_name, index)}"]
+    classes = [f"field-{_coerce_field_name(field_name, index)}", *ROW_CLASSES]
     model_admin = cl.model_admin
     if callable(field_name):
         raise NotCompilable(field_name)
@@ -179,24 +177,28 @@ def _column(cl: ChangeList, field_name, index: int, empty: str) -> tuple[Cell, l
             classes.append("nowrap")
 
         def plain(obj):
-            return formatter(_blank_to_empty(getattr(obj, name)))
+            return formatter(getattr(obj, name))
 
         return plain, classes
     if field is not None or "__" in field_name or not hasattr(model_admin, field_name) or field_name == "__str__":
         raise NotCompilable(field_name)
     attr = getattr(model_admin, field_name)
+    if any(getattr(attr, kind, False) for kind in ("label", "header", "dropdown")):
+        raise NotCompilable(field_name)  # the theme's badge, header and dropdown columns
     if field_name == "action_checkbox":
-        if type(model_admin).action_checkbox is ModelAdmin.action_checkbox:
-            return _action_checkbox(), ["action-checkbox"]
-        classes = ["action-checkbox"]
+        from unfold.admin import ModelAdmin as UnfoldModelAdmin  # not at import: unfold.admin loads template tags
+
+        classes = list(CHECKBOX_CLASSES)
+        if type(model_admin).action_checkbox is UnfoldModelAdmin.action_checkbox:
+            return _action_checkbox(), classes
     cell_empty = getattr(attr, "empty_value_display", empty)
     boolean = getattr(attr, "boolean", False)
 
     base_classes = " ".join(classes)
 
-    # Django adds "nowrap" when the value is a date or time: decided per row.
+    # The theme adds "nowrap" when the value is a date or time: decided per row.
     def computed_cell(obj):
-        value = _blank_to_empty(attr(obj))
+        value = attr(obj)
         cls = base_classes + " nowrap" if isinstance(value, (datetime.date, datetime.time)) else base_classes
         return cls, _text(display_for_value(value, cell_empty, boolean))
 
@@ -205,21 +207,20 @@ def _column(cl: ChangeList, field_name, index: int, empty: str) -> tuple[Cell, l
 
 
 def _action_checkbox() -> Cell:
-    """ModelAdmin.action_checkbox without a widget template per row."""
-    label = gettext("Select this object for an action - {}")
+    """The theme's action checkbox, its widget rendered once per page."""
+    from unfold.admin import checkbox
 
-    def checkbox(obj):
-        return (
-            f'<input type="checkbox" name="_selected_action" value="{escape(str(obj.pk))}"'
-            f' class="action-select" aria-label="{label.format(escape(str(obj)))}">'
-        )
+    head, tail = checkbox.render(ACTION_CHECKBOX_NAME, PK_MARK).split(PK_MARK)
 
-    return checkbox
+    def action_box(obj):
+        return f"{head}{escape(str(obj.pk))}{tail}"
+
+    return action_box
 
 
 def compile_row(cl: ChangeList) -> Callable[[models.Model], str] | None:
     """One function building a row's cells, or None when Django must do it."""
-    if cl.formset or cl.is_popup or cl.to_field:
+    if cl.formset or cl.is_popup or cl.to_field or getattr(cl.model_admin, "ordering_field", None):
         return None
     from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 
@@ -239,6 +240,8 @@ def compile_row(cl: ChangeList) -> Callable[[models.Model], str] | None:
     pk_attname = cl.lookup_opts.pk.attname
     empty = cl.model_admin.get_empty_value_display()
     links = cl.list_display_links
+    labels = [header["text"] for header in result_headers(cl)]
+    link_classes = " ".join(LINK_CLASSES)
     cells = []
     first = True
     try:
@@ -251,34 +254,38 @@ def compile_row(cl: ChangeList) -> Callable[[models.Model], str] | None:
             else:
                 link = field_name in links
             tag = "td"
+            label = labels[index]
             if link:
                 tag = "th" if first else "td"
                 first = False
-            cells.append((fn, " ".join(classes), tag, link))
+            elif index == 0:
+                label = gettext("Select record")
+            cells.append((fn, " ".join(classes), tag, link, _text(label)))
     except NotCompilable:
         return None
 
     def row(obj) -> str:
         out = []
-        for fn, cls, tag, link in cells:
+        for fn, cls, tag, link, label in cells:
             if getattr(fn, "dynamic_class", False):
                 cls, html = fn(obj)
             else:
                 html = fn(obj)
             if link:
-                html = f'<a href="{url_head}{escape(quote(getattr(obj, pk_attname)))}{url_tail}">{html}</a>'
-            out.append(f'<{tag} class="{cls}">{html}</{tag}>')
+                url = f"{url_head}{escape(quote(getattr(obj, pk_attname)))}{url_tail}"
+                html = f'<a href="{url}" class="{link_classes}" >{html}</a>'
+            out.append(f'<{tag} class="{cls}" data-label="{label}">{html}</{tag}>')
         return mark_safe("".join(out))
 
     return row
 
 
-def fast_results(cl: ChangeList) -> Iterator[ResultList]:
-    """What ``admin_list.results(cl)`` yields, one joined cell string per row."""
+def fast_results(cl: ChangeList) -> Iterator[UnfoldResultList]:
+    """What the theme's ``results(cl)`` yields, one joined cell string per row."""
     row = compile_row(cl)
     if row is None:
         for obj in cl.result_list:
-            yield ResultList(None, items_for_result(cl, obj, None))
+            yield UnfoldResultList(obj, None, items_for_result(cl, obj, None))
         return
     for obj in cl.result_list:
-        yield ResultList(None, [row(obj)])
+        yield UnfoldResultList(obj, None, [row(obj)])

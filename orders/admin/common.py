@@ -49,6 +49,8 @@ class EstimatedCountPaginator(Paginator):
     instead of scanning millions of rows; a filtered list counts exactly
     (its filters are indexed). SQLite always counts."""
 
+    template_name = "admin/orders/order/pagination_count.html"  # the theme includes it
+
     @cached_property
     def count(self) -> int:
         query = getattr(self.object_list, "query", None)
@@ -67,6 +69,8 @@ class EstimatedCountPaginator(Paginator):
 class _PageReadWithCount(Paginator):
     """A paginator whose ``count`` may already have read the requested page
     (``rows``); ``page()`` then serves it without another query."""
+
+    template_name = "admin/orders/order/pagination_count.html"  # the theme includes it
 
     def __init__(self, *args, page_number: int = 1, **kwargs):
         super().__init__(*args, **kwargs)
@@ -160,7 +164,8 @@ class OrderChangeList(ChangeList):
         # search query already returned all of it.
         if rows is not None and not self.multi_page and self.paginator.page_number == 1 and not self.show_all:
             self.result_list = rows
-        # "5,000+": the search counted up to the cap (search_form.html, pagination.html).
+        # "5,000+": the search counted up to the cap (shown in the page header,
+        # config/templates/unfold/helpers/welcomemsg.html, and pagination_count.html).
         self.result_count_capped = getattr(self.paginator, "capped", False)
         self.result_count_display = formats.number_format(self.result_count, force_grouping=True)
 

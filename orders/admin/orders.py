@@ -53,7 +53,7 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
         "status",
         "buyer_name",
         "buyer_phone",
-        "total_amount",
+        "total",
         "placed_at",
         "ship_by",
         "ship_time_left",
@@ -83,7 +83,7 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
     fieldsets = [
         (None, {"fields": ["order_no", "shop", "status", "placed_at", "paid_at", "ship_by", "related_links"]}),
         (_("Buyer"), {"fields": ["buyer_name", "buyer_phone", "address"]}),
-        (_("Money"), {"fields": ["total_amount", "refunded_paid", "refunds_open"]}),
+        (_("Money"), {"fields": ["total", "refunded_paid", "refunds_open"]}),
         (
             _("Fulfilment"),
             {
@@ -154,6 +154,10 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
             param = "order_no" if url_name.endswith("_add") else "q"
             links.append(format_html('<a href="{}?{}={}">{}</a>', url, param, obj.order_no, label))
         return format_html_join(" · ", "{}", ((link,) for link in links)) if links else "-"
+
+    @admin.display(description=_("total amount"), ordering="total_amount")
+    def total(self, obj: Order) -> str:
+        return money(obj.total_amount)  # ¥1,940.00
 
     # Issue 15: 「已退款金额」 is what reached the buyer; a refund still being
     # tried or refused by the original route is listed as such, never counted.
