@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from config.admin_confirm import OPTIONAL, REQUIRED, Move, Step
 from config.labels import local_time, money
 
-from . import services
+from . import selectors, services
 from .models import AfterSale, CancellationRequest, Order, Refund
 from .services.after_sales import REFUND_TYPES
 
@@ -111,7 +111,7 @@ def settlement_moves(refunds) -> list[Move]:
             balance_before=r.shop.deposit_balance,
             facts=[
                 (_("Refund status"), _status_move(r.get_status_display(), Refund.Status.SUCCEEDED.label)),
-                (_("Original route refused"), r.last_error or "—"),
+                (_("why the original route failed"), selectors.refund_failure_text(r) or "—"),
                 (_("Waiting since"), local_time(r.created_at)),
             ],
         )

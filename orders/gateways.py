@@ -20,6 +20,9 @@ do in one of these ways:
   ``"timeout"`` raises ``TimeoutError``, ``"connection_error"`` raises
   ``ConnectionError``, ``"refuse"`` refuses.
 
+The sandbox answers as a Chinese payment provider does, in Chinese: a
+refusal's words are shown to reviewers as the provider's (data, not UI).
+
 A real payment provider is plugged in by pointing ``settings.REFUND_GATEWAY``
 at a class with the same ``refund()`` method.
 """
@@ -64,11 +67,11 @@ class SandboxGateway:
     def refund(self, *, idempotency_key: str, order_no: str, amount: Decimal) -> str:
         mode = cache.get(MODE_FLAG) or getattr(settings, "REFUND_SANDBOX_MODE", "")
         if mode == "timeout":
-            raise TimeoutError("sandbox: the gateway did not answer in time")
+            raise TimeoutError("沙箱：支付渠道未在时限内应答")
         if mode == "connection_error":
-            raise ConnectionError("sandbox: connection to the gateway refused")
+            raise ConnectionError("沙箱：无法连接支付渠道")
         if mode == "refuse" or getattr(settings, "REFUND_SANDBOX_FAIL", False) or cache.get(FAIL_FLAG):
-            raise GatewayError("sandbox: original payment route unavailable")
+            raise GatewayError("沙箱：原支付渠道不可用")
         return "SBX-" + hashlib.sha256(idempotency_key.encode()).hexdigest()[:20].upper()
 
 

@@ -6,6 +6,8 @@ from decimal import Decimal
 
 from django.core.exceptions import FieldDoesNotExist
 from django.db.models import QuerySet
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _lazy
 
 from .models import Shop
 
@@ -287,3 +289,25 @@ def order_refunds_paid_and_open(order) -> tuple[Decimal, list]:
         else:
             open_refunds.append(refund)
     return paid, open_refunds
+
+
+# What the provider's answer means, for a person: the call's outcome in the
+# user's language, then the provider's own words (a refusal's reason is the
+# bank's text, shown as is). ``last_error`` keeps the raw record for operators
+# ("TimeoutError: …" for a call that got no answer).
+_NO_ANSWER_IN_TIME = _lazy("The payment provider did not answer in time")
+_NOT_REACHED = _lazy("The payment provider could not be reached")
+
+
+def refund_failure_text(refund) -> str:
+    """``""`` for a refund that never failed; else e.g. 「支付渠道未在时限内应答」
+    or 「原路退款被拒：银行卡已注销」."""
+    error = (refund.last_error or "").strip()
+    if not error:
+        return ""
+    kind = error.partition(": ")[0]
+    if kind == "TimeoutError":
+        return str(_NO_ANSWER_IN_TIME)
+    if kind == "GatewayUnreachable" or (kind.startswith("Connection") and kind.endswith("Error")):
+        return str(_NOT_REACHED)  # ConnectionError, ConnectionRefusedError, ConnectionResetError…
+    return gettext("Refused by the original route: %(reason)s") % {"reason": error}

@@ -10,7 +10,7 @@ from unfold.enums import ActionVariant
 from config.admin_confirm import Button, DetailButtonsMixin
 from config.labels import cause_label, money
 
-from .. import confirmations
+from .. import confirmations, selectors
 from ..models import AlternativeRouteRefund, Refund
 
 
@@ -27,7 +27,7 @@ class RefundAdminBase(DetailButtonsMixin, ModelAdmin):
         "route",
         "status",
         "attempts",
-        "last_error",
+        "failure",
         "created_at",
     ]
     list_select_related = ["order", "shop"]
@@ -53,7 +53,7 @@ class RefundAdminBase(DetailButtonsMixin, ModelAdmin):
         "status",
         "attempts",
         "gateway_ref",
-        "last_error",
+        "failure",
         "created_at",
         "settled_at",
         "settled_by",
@@ -62,6 +62,10 @@ class RefundAdminBase(DetailButtonsMixin, ModelAdmin):
 
     def get_fields(self, request, obj=None):
         return self.readonly_fields  # all read-only: never the raw cause code
+
+    @admin.display(description=_("why the original route failed"))
+    def failure(self, obj: Refund) -> str:
+        return selectors.refund_failure_text(obj) or "—"
 
     @admin.display(description=_("for"), ordering="cause")
     def cause_text(self, obj):

@@ -89,3 +89,34 @@ def test_w15_support_sees_the_failure_without_a_link_it_cannot_open(client, supp
     fields, _html = _page(client, order)
     assert "退款失败" in fields["未到账的退款"]
     assert "alternativerouterefund" not in fields["未到账的退款"]
+
+
+@pytest.mark.parametrize(
+    "mode, reason",
+    [
+        ("timeout", "支付渠道未在时限内应答"),
+        ("connection_error", "无法连接支付渠道"),
+        ("refuse", "原路退款被拒：沙箱：原支付渠道不可用"),
+    ],
+)
+def test_w15_refund_list_says_why_the_original_route_failed(client, reviewer, shop_a, mode, reason):
+    """F1 with issue 15: the refund list reads the gateway's answer for a
+    person (no ``TimeoutError:`` record, no English), in the column
+    「原路退款失败原因」; the raw record stays in ``last_error`` for operators."""
+    order = _order(shop_a)
+    refund = services.refund_issue(order=order, cause="test:why", amount=Decimal("238.00"), now=T)
+    with override_settings(REFUND_SANDBOX_MODE=mode):
+        refund = services.refund_process(refund_id=refund.pk, now=T)
+    assert refund.last_error  # kept as recorded
+    client.force_login(reviewer)
+    html = client.get("/admin/orders/refund/", **ZH).content.decode()
+    assert "原路退款失败原因" in html and reason in html
+    assert "TimeoutError" not in html and "ConnectionError" not in html and "sandbox" not in html
+
+
+def test_w15_refund_paid_at_once_has_no_failure_reason(client, reviewer, shop_a):
+    order = _order(shop_a)
+    _refund(order, "238.00", "test:paid")
+    client.force_login(reviewer)
+    html = client.get("/admin/orders/refund/", **ZH).content.decode()
+    assert "原路退款被拒" not in html and "支付渠道" not in html
