@@ -93,17 +93,42 @@ def _nice_max(value: float) -> float:
     return float(10 * magnitude)  # pragma: no cover
 
 
+def _axis_tick(value: float, money: bool) -> str:
+    """An axis label: short (``¥10``, ``¥2.50``, ``12``), the unit said once beside the figures."""
+    text = fmt_number(Decimal(str(value)) if not float(value).is_integer() else int(value))
+    return f"¥{text}" if money else text
+
+
 def fmt_number(value: Number) -> str:
     if isinstance(value, Decimal | float) and value != int(value):
         return f"{value:,.2f}"
     return f"{int(value):,}"
 
 
-def bar_chart_svg(series: Series, *, label: str, unit: str = "", tone: str = "primary") -> SafeString:
+def fmt_money(value: Number) -> str:
+    """``¥1,940.00`` (the labels' money format; ``config.labels`` imports nothing of ours)."""
+    amount = Decimal(str(value))
+    return f"{'-' if amount < 0 else ''}¥{abs(amount):,.2f}"
+
+
+def figure(value: Number, *, unit: str = "", money: bool = False) -> str:
+    """A chart's figure as read: ``¥1,940.00`` for money, ``12 次`` / ``12 judgements`` for a count."""
+    if money:
+        return fmt_money(value)
+    text = fmt_number(value)
+    return _("%(value)s %(unit)s") % {"value": text, "unit": unit} if unit else text
+
+
+def bar_chart_svg(
+    series: Series, *, label: str, unit: str = "", tone: str = "primary", money: bool = False
+) -> SafeString:
     """A daily bar chart of ``series`` ([(day, value)], oldest first) as inline SVG.
 
-    ``label`` names the chart for screen readers; ``tone`` picks the bar colour
-    class (``primary``, ``warn``, ``danger``). Values may be int or Decimal.
+    ``label`` names the chart for screen readers; ``unit`` is what a count
+    counts (「次」, "judgements"), shown with every figure and tooltip;
+    ``money`` shows amounts as ``¥1,940.00`` (the axis as ``¥10``); ``tone``
+    picks the bar colour class (``primary``, ``warn``, ``danger``). Values may
+    be int or Decimal.
     """
     box = _Layout()
     values = [float(v) for _, v in series]
@@ -117,7 +142,7 @@ def bar_chart_svg(series: Series, *, label: str, unit: str = "", tone: str = "pr
     total = sum((v for _, v in series), start=0)
     summary = _("%(label)s: %(total)s in %(days)s days") % {
         "label": label,
-        "total": fmt_number(total) + unit,
+        "total": figure(total, unit=unit, money=money),
         "days": len(series),
     }
     parts = [
@@ -134,12 +159,12 @@ def bar_chart_svg(series: Series, *, label: str, unit: str = "", tone: str = "pr
         parts.append(f'<line class="wb-grid" x1="{box.left}" x2="{box.width - box.right}" y1="{y:.1f}" y2="{y:.1f}"/>')
         parts.append(
             f'<text class="wb-axis" x="{box.left - 4}" y="{y + 3:.1f}" text-anchor="end">'
-            f"{escape(fmt_number(top_value * fraction))}</text>"
+            f"{escape(_axis_tick(top_value * fraction, money))}</text>"
         )
     for index, (day, value) in enumerate(series):
         height = plot_h * float(value) / top_value if top_value else 0
         x = box.left + index * slot + (slot - bar_w) / 2
-        tip = f"{day.isoformat()}: {fmt_number(value)}{unit}"
+        tip = f"{day.isoformat()}: {figure(value, unit=unit, money=money)}"
         parts.append(
             f'<rect class="wb-bar" x="{x:.1f}" y="{base_y - height:.1f}" width="{bar_w:.1f}" '
             f'height="{max(height, 0):.1f}" data-day="{day.isoformat()}" data-value="{escape(fmt_number(value))}">'

@@ -27,10 +27,11 @@ from urllib.parse import urlencode
 from django.apps import apps
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from .api import REVIEWER_GROUP, SUPPORT_GROUP, in_group
-from .charts import Series, bar_chart_svg, fmt_number
+from .charts import Series, bar_chart_svg, figure
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +75,27 @@ class Chart:
     svg: SafeString
     total: str = ""
     today: str = ""
+    empty: str = ""  # "nothing in the last 30 days": said instead of an empty grid
 
     @classmethod
-    def daily(cls, label: str, series: Series, *, unit: str = "", tone: str = "primary") -> Chart:
+    def daily(cls, label: str, series: Series, *, unit: str = "", tone: str = "primary", money: bool = False) -> Chart:
         """A bar chart of ``series`` ([(day, value)], oldest first, today last)
-        with the figures read first: today's value and the window's total."""
+        with the figures read first, with their unit (「12 次」, ``¥1,940.00``):
+        today's value and the window's total. A window with nothing in it says
+        so instead of drawing an empty grid."""
         total = sum((value for _, value in series), start=0)
         today = series[-1][1] if series else 0
+        empty = (
+            ""
+            if any(value for _, value in series)
+            else gettext("None in the last %(days)s days.") % {"days": len(series)}
+        )
         return cls(
             label=label,
-            svg=bar_chart_svg(series, label=label, unit=unit, tone=tone),
-            total=fmt_number(total) + unit,
-            today=fmt_number(today) + unit,
+            svg=bar_chart_svg(series, label=label, unit=unit, tone=tone, money=money),
+            total=figure(total, unit=unit, money=money),
+            today=figure(today, unit=unit, money=money),
+            empty=empty,
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from config.charts import daily_series
 from config.workbench import REVIEWER, Chart, Panel, Progress, Queue, changelist_url, shows
@@ -98,6 +99,10 @@ def panels(request, now: datetime) -> list[Panel]:
         title=label,
         roles=(REVIEWER,),
         order=50,
-        chart=Chart.daily(label, daily_series(requests, "requested_at", now=now)),
+        chart=Chart.daily(
+            label,
+            daily_series(requests, "requested_at", now=now),
+            unit=pgettext("chart unit", "requests"),
+        ),
     )
     return [*exports, queues, chart]

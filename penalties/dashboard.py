@@ -13,6 +13,7 @@ from datetime import datetime
 
 from django.db.models import F
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from config.charts import daily_series
 from config.workbench import REVIEWER, Chart, Panel, Queue, changelist_url, shows
@@ -58,7 +59,12 @@ def panels(request, now: datetime) -> list[Panel]:
         title=judged_label,
         roles=(REVIEWER,),
         order=40,
-        chart=Chart.daily(judged_label, daily_series(Violation.objects.all(), "judged_at", now=now), tone="warn"),
+        chart=Chart.daily(
+            judged_label,
+            daily_series(Violation.objects.all(), "judged_at", now=now),
+            unit=pgettext("chart unit", "orders"),
+            tone="warn",
+        ),
     )
     deductions = DepositEntry.objects.filter(kind=DepositEntry.Kind.DEDUCTION).annotate(charged=-F("amount"))
     deducted_label = _("Deposit deducted per day")
@@ -68,7 +74,10 @@ def panels(request, now: datetime) -> list[Panel]:
         roles=(REVIEWER,),
         order=45,
         chart=Chart.daily(
-            deducted_label, daily_series(deductions, "created_at", now=now, total="charged"), tone="danger"
+            deducted_label,
+            daily_series(deductions, "created_at", now=now, total="charged"),
+            money=True,
+            tone="danger",
         ),
     )
     return [queues, *appeal_panels(now), judged, deducted]

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from django.contrib import admin
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from config.charts import daily_series
 from config.workbench import SUPPORT, Chart, Panel, Queue, changelist_url, shows
@@ -116,6 +117,11 @@ def panels(request, now: datetime) -> list[Panel]:
         title=label,
         roles=(SUPPORT,),
         order=60,
-        chart=Chart.daily(label, daily_series(timed_out, "closed_at", now=now), tone="danger"),
+        chart=Chart.daily(
+            label,
+            daily_series(timed_out, "closed_at", now=now),
+            unit=pgettext("chart unit", "tickets"),
+            tone="danger",
+        ),
     )
     return [queues, chart]

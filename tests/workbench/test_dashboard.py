@@ -2,6 +2,7 @@
 link to filtered lists, 30-day charts drawn server-side)."""
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
@@ -143,3 +144,27 @@ def test_x3_running_export_shows_rows_written_of_total(admin_client_for, support
     panel = _panel(html, "orders-my-exports")
     assert 'data-done="12000" data-total="48000"' in panel
     assert "12000 of 48000 rows" in panel and '<progress max="100" value="25">' in panel
+
+
+@time_machine.travel(NOW, tick=False)
+def test_w15_charts_say_their_unit_and_an_empty_window_says_so(admin_client_for, reviewer, merchant, shop_a):
+    """Issue 15 point 5: every figure and tooltip carries its unit (「个」, ¥ for
+    money); a chart with nothing in its 30 days says 「近 30 天没有记录。」
+    instead of drawing an empty grid."""
+    pending_cancellation(shop=shop_a, by=merchant, at=NOW - timedelta(hours=1))
+    html = admin_client_for(reviewer).get("/admin/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    chart = _panel(html, "orders-cancellations-chart")
+    assert "<strong>1 个</strong>" in chart and "<title>2026-11-21: 1 个</title>" in chart
+    assert "近 30 天没有记录" not in chart
+    for empty in ("penalties-judgements-chart", "penalties-deductions-chart"):
+        panel = _panel(html, empty)
+        assert "近 30 天没有记录。" in panel and "<svg" not in panel
+    assert "<strong>¥0.00</strong>" in _panel(html, "penalties-deductions-chart")
+
+
+def test_w15_money_chart_reads_as_yuan():
+    series = [(date(2026, 11, d), v) for d, v in [(1, Decimal("0.00")), (2, Decimal("30.00")), (3, Decimal("7.50"))]]
+    svg = str(bar_chart_svg(series, label="扣款", money=True))
+    assert "<title>2026-11-02: ¥30.00</title>" in svg and "<title>2026-11-03: ¥7.50</title>" in svg
+    assert ">¥50</text>" in svg and ">¥0</text>" in svg  # the axis in yuan, short
+    assert "¥37.50" in svg  # the summary read by screen readers
