@@ -54,7 +54,12 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     # orders/services/ one module at a time (h13o): the test files that drive each module
     "refunds": (
         ["orders/services/refunds.py"],
-        ["tests/orders/test_refunds.py", "tests/orders/test_refund_unreachable.py", "tests/orders/test_auto_close.py"],
+        [
+            "tests/orders/test_refunds.py",
+            "tests/orders/test_refund_unreachable.py",
+            "tests/orders/test_auto_close.py",
+            "tests/orders/test_refunds_exact.py",
+        ],
     ),
     "shipping": (
         ["orders/services/shipping.py"],
@@ -63,11 +68,16 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             "tests/orders/test_carrier_data.py",
             "tests/orders/test_w3_shipment_imports.py",
             "tests/orders/test_lifecycle_ends.py",
+            "tests/orders/test_shipping_exact.py",
         ],
     ),
     "cancellation": (
         ["orders/services/cancellation.py"],
-        ["tests/orders/test_cancellation.py", "tests/orders/test_c1_window_edges.py"],
+        [
+            "tests/orders/test_cancellation.py",
+            "tests/orders/test_c1_window_edges.py",
+            "tests/orders/test_cancellation_exact.py",
+        ],
     ),
     "lifecycle": (
         ["orders/services/lifecycle.py"],
@@ -127,8 +137,11 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         ["penalties/services/ratings.py"],
         ["tests/penalties/test_ratings.py", "tests/penalties/test_time_edges.py"],
     ),
-    "jobs": (["penalties/services/jobs.py"], ["tests/penalties/test_admin.py"]),
-    "topups": (["penalties/services/topups.py"], ["tests/penalties/test_four_eyes.py"]),
+    "jobs": (["penalties/services/jobs.py"], ["tests/penalties/test_admin.py", "tests/penalties/test_jobs_exact.py"]),
+    "topups": (
+        ["penalties/services/topups.py"],
+        ["tests/penalties/test_four_eyes.py", "tests/penalties/test_topups_exact.py"],
+    ),
     "sql": (["penalties/services/_sql.py"], ["tests/penalties/test_timeline.py"]),
     # end h13p
 }
