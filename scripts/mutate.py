@@ -114,7 +114,7 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     ),
     "notifications": (
         ["orders/services/notifications.py"],
-        ["tests/orders/test_notifications_per_user.py"],
+        ["tests/orders/test_notifications_per_user.py", "tests/orders/test_notifications_exact.py"],
     ),
     "batch": (
         ["orders/services/batch.py"],

@@ -27,10 +27,15 @@ def notification_create(
 
 def notifications_bulk_create(rows: list[dict]) -> int:
     """Set-based insert for batch jobs; rows with a ``dedupe_key`` already
-    present are skipped (``ON CONFLICT DO NOTHING``)."""
-    objs = [Notification(**row) for row in rows]
-    created = Notification.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
-    return len(created)
+    present are skipped (``ON CONFLICT DO NOTHING``). Returns how many were
+    written: ``bulk_create`` with ``ignore_conflicts`` returns every object
+    it was given, so the keyed rows are counted on the unique index before
+    and after (two index-only counts; a rerun of a job reports 0)."""
+    keys = [row["dedupe_key"] for row in rows if row.get("dedupe_key")]
+    present = Notification.objects.filter(dedupe_key__in=keys).count() if keys else 0
+    Notification.objects.bulk_create([Notification(**row) for row in rows], ignore_conflicts=True, batch_size=1000)
+    written = Notification.objects.filter(dedupe_key__in=keys).count() - present if keys else 0
+    return written + len(rows) - len(keys)
 
 
 def notification_mark_read(*, notification: Notification, user, now) -> datetime:
