@@ -164,9 +164,21 @@ def toml_list(values: list[str]) -> str:
     return "[" + ", ".join(f'"{v}"' for v in values) + "]"
 
 
-def prepare(scope: str) -> Path:
+# ``--postgres``: the scope's tests on PostgreSQL (its own database per scope,
+# ``mut_<scope>``; pytest-django's ``test_mut_<scope>``, kept between mutants
+# by ``--reuse-db``), the PostgreSQL-only tests included: the code paths that
+# only run there (``INSERT … RETURNING`` batches, ``SKIP LOCKED``, advisory
+# locks, ``SET LOCAL``) are mutated and tested as production runs them.
+PG_SERVER = os.environ.get("MUTATE_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def workdir(scope: str, postgres: bool) -> Path:
+    return ROOT / "var" / "mutate" / (f"{scope}-pg" if postgres else scope)
+
+
+def prepare(scope: str, postgres: bool = False) -> Path:
     """A fresh copy of the project with the scope's [tool.mutmut]."""
-    work = ROOT / "var" / "mutate" / scope
+    work = workdir(scope, postgres)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -177,15 +189,18 @@ def prepare(scope: str) -> Path:
             shutil.copytree(source, work / name, ignore=ignore)
         else:
             shutil.copy2(source, work / name)
-    configure(work, scope)
+    configure(work, scope, postgres)
     (work / "var").mkdir()
     return work
 
 
-def configure(work: Path, scope: str) -> None:
+def configure(work: Path, scope: str, postgres: bool = False) -> None:
     """The copy's [tool.mutmut]: the scope's modules and tests."""
     only, tests = SCOPES[scope]
     text = (work / "pyproject.toml").read_text()
+    if postgres:
+        text = text.replace('"not browser and not fuzz and not postgres"', '"not browser and not fuzz"')
+        (work / ".database_url").write_text(f"{PG_SERVER}/mut_{scope.replace('-', '_')}")
     if only is not None:
         text = re.sub(r"(?m)^only_mutate = .*$", f"only_mutate = {toml_list(only)}", text)
     if tests is not None:
@@ -201,12 +216,15 @@ def refresh_tests(work: Path, scope: str) -> None:
     """Tests added since the last run (the code unchanged): copy ``tests/`` and
     the scope's test selection into the copy again."""
     shutil.copytree(ROOT / "tests", work / "tests", dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
-    configure(work, scope)
+    configure(work, scope, (work / ".database_url").exists())
 
 
 def environment(work: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "CELERY_BROKER_URL", "CACHE_URL"}}
     env["VAR_DIR"] = str(work / "var")  # the SQLite test database and caches of this copy
+    if (work / ".database_url").exists():
+        env["DATABASE_URL"] = (work / ".database_url").read_text().strip()
+        env["REQUIRE_POSTGRES"] = "1"
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env
 
@@ -257,6 +275,11 @@ def main() -> int:
         action="store_true",
         help="after adding tests (code unchanged): rerun only the last run's survivors with the tests as they are now",
     )
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="run the tests on PostgreSQL (PostgreSQL-only paths and tests included; MUTATE_PG names the server)",
+    )
     args = parser.parse_args()
     if args.list:
         config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
@@ -264,7 +287,7 @@ def main() -> int:
             tests = tests or config["pytest_add_cli_args_test_selection"]
             print(f"{name:12} {only or config['only_mutate']}  tests: {tests}")
         return 0
-    work = ROOT / "var" / "mutate" / args.scope
+    work = workdir(args.scope, args.postgres)
     if args.rerun_survivors:
         refresh_tests(work, args.scope)
         listing = mutmut(work, "results", capture=True).stdout
@@ -273,7 +296,7 @@ def main() -> int:
         if names:
             mutmut(work, "run", "--max-children", "1", *names)
     elif not args.report_only:
-        work = prepare(args.scope)
+        work = prepare(args.scope, args.postgres)
         run = mutmut(work, "run", "--max-children", "1")
         if run.returncode != 0:
             print(f"mutmut run exited {run.returncode}", file=sys.stderr)
