@@ -152,6 +152,10 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         ["tests/penalties/test_four_eyes.py", "tests/penalties/test_topups_exact.py"],
     ),
     "sql": (["penalties/services/_sql.py"], ["tests/penalties/test_timeline.py"]),
+    "push": (
+        ["penalties/services/push.py"],
+        ["tests/orders/test_w1_batch_events.py", "tests/penalties/test_appeals.py"],
+    ),
     # end h13p
 }
 
