@@ -3,6 +3,7 @@ thread), on a port of this branch's range (9350–9399)."""
 
 from __future__ import annotations
 
+import random
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -11,7 +12,10 @@ PORTS = range(9350, 9400)
 
 
 def free_port() -> int:
-    for port in PORTS:
+    """A free port of the range, tried in random order: a sender an earlier
+    test left behind (a retry to its receiver's port) does not land in the
+    next test's receiver."""
+    for port in random.sample(PORTS, len(PORTS)):
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))

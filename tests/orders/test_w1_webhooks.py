@@ -220,7 +220,8 @@ def test_w1_dns_rebinding_is_checked_at_delivery(api, merchant, shop_a, receiver
         wh.webhooks_sweep(now=T + timedelta(seconds=1))
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == "failed" and delivery.last_error.startswith("url_not_allowed")
-    assert receiver.requests == []
+    assert [h for h, _b in receiver.requests if h.get("webhook-id") == delivery.event.msg_id] == []
+    assert delivery.attempts == 1 and delivery.last_status_code is None
 
 
 @pytest.mark.postgres
