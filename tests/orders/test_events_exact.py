@@ -119,3 +119,36 @@ def test_timeline_entry_records_the_actor_and_moves_the_orders_change_time(merch
     assert Order.objects.get(pk=order.pk).updated_at > before
     anonymous = order_event_record(order=order, kind="note", by=AnonymousUser(), now=T0)
     assert (anonymous.actor_id, anonymous.actor_role) == (None, Actor.SYSTEM)
+
+
+def test_timeline_entry_defaults_no_note_no_data(shop_a):
+    order = order_placed(shop=shop_a, now=T0, paid_at=T0)
+    row = OrderEvent.objects.get(pk=order_event_record(order=order, kind="note", now=T0).pk)
+    assert (row.note, row.data, row.from_status, row.to_status, row.created_at) == ("", {}, "", "", T0)
+
+
+def test_w1_a_refund_that_closes_the_order_also_pushes_order_closed(api, merchant, shop_a):
+    """``refund_issued`` is pushed as ``order.closed`` only when it closes the
+    order; another entry moving to closed is not (its own kind says what it is)."""
+    register(api, merchant, shop_a, ["order.closed"])
+    order = order_placed(shop=shop_a, now=T0, paid_at=T0)
+    closed = Order.Status.CLOSED
+    order_event_record(order=order, kind="refund_issued", now=T0, to_status=Order.Status.AWAITING_SHIPMENT)
+    order_event_record(order=order, kind="note", now=T0, to_status=closed)
+    assert pushed(shop_a, "order.closed") == []
+    order_event_record(order=order, kind="refund_issued", now=T0, from_status="awaiting_shipment", to_status=closed)
+    [body] = pushed(shop_a, "order.closed")
+    assert body["data"]["event"]["kind"] == "refund_issued" and body["data"]["order_no"] == order.order_no
+
+
+def test_w1_bulk_push_skips_a_shop_not_listening_and_goes_on(api, merchant, merchant2, shop_a, shop_c):
+    """A row of a shop that listens to another type is skipped; the rows after
+    it are still pushed."""
+    register(api, merchant, shop_a, ["order.closed"])
+    register(api, merchant2, shop_c, ["order.completed"])
+    other = order_placed(shop=shop_c, now=T0, paid_at=T0)
+    mine = order_placed(shop=shop_a, now=T0, paid_at=T0)
+    rows = [(other.pk, "auto_closed", other.pk, "", {}), (mine.pk, "auto_closed", mine.pk, "", {})]
+    assert order_events_push_bulk(rows=rows, now=T0) == 1
+    assert [b["data"]["order_no"] for b in pushed(shop_a, "order.closed")] == [mine.order_no]
+    assert not WebhookEvent.objects.filter(shop=shop_c).exists()
