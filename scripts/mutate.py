@@ -152,7 +152,15 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         ["penalties/services/topups.py"],
         ["tests/penalties/test_four_eyes.py", "tests/penalties/test_topups_exact.py"],
     ),
-    "sql": (["penalties/services/_sql.py"], ["tests/penalties/test_timeline.py"]),
+    # the advisory lock and the test hook run only on PostgreSQL: score it with --postgres
+    "sql": (
+        ["penalties/services/_sql.py"],
+        [
+            "tests/penalties/test_timeline.py",
+            "tests/penalties/test_concurrency.py",
+            "tests/reliability/test_worker_killed.py",
+        ],
+    ),
     "push": (
         ["penalties/services/push.py"],
         ["tests/orders/test_w1_batch_events.py", "tests/penalties/test_appeals.py"],
