@@ -138,7 +138,10 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
         ["penalties/services/sanctions.py"],
         ["tests/penalties/test_admin.py", "tests/penalties/test_sanctions_exact.py"],
     ),
-    "appeals": (["penalties/services/appeals.py"], ["tests/penalties/test_appeals.py"]),
+    "appeals": (
+        ["penalties/services/appeals.py"],
+        ["tests/penalties/test_appeals.py", "tests/penalties/test_appeals_exact.py"],
+    ),
     "autoclose": (
         ["penalties/services/autoclose.py"],
         ["tests/penalties/test_auto_close.py", "tests/penalties/test_time_edges.py"],
