@@ -85,6 +85,7 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
             "tests/orders/test_lifecycle_ends.py",
             "tests/orders/test_w1_webhooks.py",
             "tests/orders/test_w1_batch_events.py",
+            "tests/orders/test_lifecycle_exact.py",
         ],
     ),
     "placement": (
