@@ -11,6 +11,8 @@ minutes instead of the whole suite's hours::
 
     make mutate                         # everything (slow: hours on 2 cores)
     make mutate SCOPE=deductions        # penalties/services/deductions.py only
+    python scripts/mutate.py --scope judgement --postgres   # the same on PostgreSQL
+    python scripts/mutate.py --scope judgement --combined   # killed on either database
     python scripts/mutate.py --list     # the scopes
     python scripts/mutate.py --scope deductions --rerun-survivors   # after adding tests
 
@@ -251,16 +253,37 @@ def mutmut(work: Path, *args: str, capture: bool = False) -> subprocess.Complete
     return subprocess.run(command, cwd=work, env=environment(work), text=True, capture_output=capture, check=False)
 
 
-def report(work: Path, *, diffs: bool = True) -> dict[str, Counter]:
+def results(work: Path) -> dict[str, str]:
+    """``{mutant: status}`` of the copy's last run (none when it never ran)."""
+    if not work.exists():
+        return {}
     listing = mutmut(work, "results", "--all", "true", capture=True).stdout
-    statuses: dict[str, Counter] = defaultdict(Counter)
-    survivors: list[tuple[str, str]] = []
+    out = {}
     for line in listing.splitlines():
         name, _, status = line.strip().rpartition(": ")
-        match = MODULE_RE.match(name)
-        if not match:
-            continue
-        statuses[match["module"]][status] += 1
+        if MODULE_RE.match(name):
+            out[name] = status
+    return out
+
+
+def combined(sqlite: dict[str, str], postgres: dict[str, str]) -> dict[str, str]:
+    """A mutant of the same source is killed when the tests kill it on either
+    database: each backend's run covers its own branch (the SQLite twins there,
+    the PostgreSQL statements, locks and planner settings here)."""
+    out = {}
+    for name in sqlite.keys() | postgres.keys():
+        mine = [sqlite.get(name), postgres.get(name)]
+        killed = next((s for s in mine if s in KILLED), None)
+        out[name] = killed or next(s for s in mine if s is not None)
+    return out
+
+
+def report(work: Path, *, diffs: bool = True, named: dict[str, str] | None = None) -> dict[str, Counter]:
+    named = results(work) if named is None else named
+    statuses: dict[str, Counter] = defaultdict(Counter)
+    survivors: list[tuple[str, str]] = []
+    for name, status in sorted(named.items()):
+        statuses[MODULE_RE.match(name)["module"]][status] += 1
         if status not in KILLED | {"skipped", "not checked"}:
             survivors.append((name, status))
     print("\nMutation score per module (killed = killed + timeout; 'no tests' is not killed)")
@@ -297,7 +320,17 @@ def main() -> int:
         action="store_true",
         help="run the tests on PostgreSQL (PostgreSQL-only paths and tests included; MUTATE_PG names the server)",
     )
+    parser.add_argument(
+        "--combined",
+        action="store_true",
+        help="report the last SQLite and --postgres runs together: killed on either database counts as killed",
+    )
     args = parser.parse_args()
+    if args.combined:
+        sqlite, postgres = workdir(args.scope, False), workdir(args.scope, True)
+        shown = sqlite if sqlite.exists() else postgres
+        report(shown, diffs=not args.no_diffs, named=combined(results(sqlite), results(postgres)))
+        return 0
     if args.list:
         config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mutmut"]
         for name, (only, tests) in SCOPES.items():
