@@ -122,7 +122,7 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     ),
     "batch": (
         ["orders/services/batch.py"],
-        ["tests/orders/test_lifecycle_ends.py"],
+        ["tests/orders/test_lifecycle_ends.py", "tests/orders/test_batch_claim.py"],
     ),
     # h13p: one scope per rule module of tickets/ and penalties/services/ (issue 13)
     "tickets": (
