@@ -104,3 +104,25 @@ def test_p1_p2_p4_p6_three_runs_exact_counts_events_turns_bans_and_notices(shop_
         {"2": 1},
     ]
     assert [n for n, _ in turns(other_shop)] == [1, 2]
+
+
+def test_p1_p2_a_hold_moves_only_that_orders_turn_still_ahead(shop_a):
+    """``judgement_turn_resume``: the order held by the platform has its next
+    turn moved later by the time held, if the turn was still ahead when the
+    hold began; another order's turn, and a turn already due, do not move."""
+    from penalties.services import judgement_turn_resume
+
+    held, other = (order_placed(shop=shop_a, now=T, paid_at=T) for _ in range(2))
+    judged_at = T + timedelta(hours=48, minutes=1)
+    judge(judged_at)
+    [(no, turn)] = turns(held)
+    assert no == 1
+    assert turns(other) == [(1, turn)] and turn == judged_at + timedelta(hours=24)
+    hold_from, hold_until = judged_at + timedelta(hours=1), judged_at + timedelta(hours=4)
+    assert judgement_turn_resume(order_id=held.pk, held_from=hold_from, held_until=hold_until) == 1
+    assert turns(held) == [(1, turn + timedelta(hours=3))]
+    assert turns(other) == [(1, turn)]
+    # a hold that began after the turn was due moves nothing
+    late = turn + timedelta(hours=3, seconds=1)
+    assert judgement_turn_resume(order_id=held.pk, held_from=late, held_until=late + timedelta(hours=1)) == 0
+    assert turns(held) == [(1, turn + timedelta(hours=3))]
