@@ -516,7 +516,7 @@ TOPUP_FOUR_EYES_LIMIT = os.environ.get("TOPUP_FOUR_EYES_LIMIT", "50000.00")
 REFUND_SANDBOX_FAIL = env_bool("REFUND_SANDBOX_FAIL", False)
 REFUND_SANDBOX_MODE = os.environ.get("REFUND_SANDBOX_MODE", "")
 
-# Test-only: a batch job sleeps at this named point (penalties.services._sql.hang_point)
+# Test-only: a batch job sleeps at this named point (config.testhooks.hang_point)
 # after writing JOB_TEST_HANG_FILE, so a test can SIGKILL the worker mid-job.
 JOB_TEST_HANG = os.environ.get("JOB_TEST_HANG", "")
 JOB_TEST_HANG_FILE = os.environ.get("JOB_TEST_HANG_FILE", "")

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import time
 import zlib
 from datetime import date, datetime
-from pathlib import Path
 
-from django.conf import settings
 from django.db import connection
 
 
@@ -30,13 +27,3 @@ def advisory_lock(name: str) -> None:
     if is_postgres():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"penalties.{name}".encode())])
-
-
-def hang_point(name: str) -> None:  # pragma: no mutate
-    """Test-only: when ``settings.JOB_TEST_HANG`` names this point, write
-    ``settings.JOB_TEST_HANG_FILE`` and sleep, so a test can SIGKILL the
-    worker mid-job (tests/reliability/test_worker_killed.py). Off by default."""
-    if not getattr(settings, "JOB_TEST_HANG", "") or settings.JOB_TEST_HANG != name:
-        return
-    Path(settings.JOB_TEST_HANG_FILE).write_text(name)
-    time.sleep(3600)

@@ -43,12 +43,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.utils.translation import gettext as _
 
+from config.testhooks import hang_point
 from orders.models import Order, Shop
 from orders.policy import business_day, money, rule
 from orders.services import notifications_bulk_create
 
 from ..models import BatchMark, DepositEntry, Violation
-from ._sql import advisory_lock, hang_point, is_postgres, p_day, p_dt
+from ._sql import advisory_lock, is_postgres, p_day, p_dt
 from .ledger import ledger_assert_balanced
 from .push import deductions_charged_push
 

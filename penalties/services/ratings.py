@@ -10,12 +10,12 @@ from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
+from config.testhooks import hang_point
 from orders.models import AfterSale, CancellationRequest, Order, Shop
 from orders.policy import day_bounds, rule
 
 from .. import formula
 from ..models import ShopRating, Violation
-from ._sql import hang_point
 
 logger = logging.getLogger(__name__)
 
