@@ -151,7 +151,12 @@ SCOPES: dict[str, tuple[list[str] | None, list[str] | None]] = {
     ),
     "ratings": (
         ["penalties/services/ratings.py"],
-        ["tests/penalties/test_ratings.py", "tests/penalties/test_time_edges.py"],
+        [
+            "tests/penalties/test_ratings.py",
+            "tests/penalties/test_time_edges.py",
+            "tests/penalties/test_ratings_exact.py",
+            "tests/penalties/test_appeals.py::test_v3_rating_before_and_after",
+        ],
     ),
     "jobs": (["penalties/services/jobs.py"], ["tests/penalties/test_admin.py", "tests/penalties/test_jobs_exact.py"]),
     "topups": (
