@@ -171,3 +171,75 @@ def test_o6_unpaid_close_in_chunks_counts_and_records_every_order(api, shop_a, s
     late = order_placed(shop=shop_a, placed_at=T0, now=T0, paid=False)
     assert _at(T0 + timedelta(minutes=30), close_unpaid) == {"closed": 1}
     assert fresh(late).status == Order.Status.CLOSED
+
+
+def test_p7_nothing_to_resolve_counts_nothing():
+    from orders.services.lifecycle import pending_resolve
+
+    assert pending_resolve(order_ids=[], now=T0, why="x") == {"cancellations": 0, "after_sales": 0, "tickets": 0}
+
+
+def test_o6_completion_is_per_order_and_leaves_open_tickets_alone(api, storefront, merchant, support, shop_a):
+    """Another order's open after-sale does not hold this one; completing an
+    order resolves nothing (its open ticket stays with support); the
+    timeline entry says why, in the rule's words."""
+    from orders.services.lifecycle import order_delivered, orders_complete_delivered
+    from orders.services.shipping import order_ship
+
+    done, disputed = (order_placed(shop=shop_a, now=T0, paid_at=T0) for _ in range(2))
+    delivered = T0 + timedelta(days=1)
+    for order in (done, disputed):
+        order_ship(order=order, carrier="SF", tracking_no=f"SF{order.pk}", by=None, now=T0 + timedelta(hours=2))
+        order_delivered(order=order, delivered_at=delivered, now=delivered)
+    _ok(
+        _at(
+            delivered + timedelta(hours=1),
+            api(storefront).post,
+            "/api/v1/intake/after-sales/",
+            {"order_no": disputed.order_no, "type": "refund_only", "reason": "quality_issue", "amount": "10.00"},
+            format="json",
+        )
+    )
+    ticket_no = _ok(
+        _at(
+            delivered + timedelta(hours=2),
+            api(support).post,
+            "/api/v1/tickets/",
+            {"order_no": done.order_no, "service_type": "logistics_query", "description": "查物流"},
+            format="json",
+        )
+    )["ticket_no"]
+    run_at = delivered + timedelta(days=10)
+    assert orders_complete_delivered(now=run_at) == {"completed": 1}
+    assert fresh(done).status == Order.Status.COMPLETED and fresh(disputed).status == Order.Status.SHIPPED
+    entry = OrderEvent.objects.get(order=done, kind="completed")
+    assert (entry.note, entry.from_status, entry.to_status, entry.created_at) == (
+        "Delivered 10 days ago without an open after-sale: completed (O6).",
+        "shipped",
+        "completed",
+        run_at,
+    )
+    assert Ticket.objects.get(ticket_no=ticket_no).status == "pending"
+    assert not OrderEvent.objects.filter(order=done, kind="ticket_closed").exists()
+
+
+def test_o6_closing_an_unpaid_order_closes_its_open_ticket(api, support, shop_a):
+    placed = T0 - timedelta(minutes=31)
+    unpaid = order_placed(shop=shop_a, placed_at=placed, now=placed, paid=False)
+    response = _at(
+        placed + timedelta(minutes=1),
+        api(support).post,
+        "/api/v1/tickets/",
+        {"order_no": unpaid.order_no, "service_type": "logistics_query", "description": "买家咨询"},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert _at(T0, close_unpaid) == {"closed": 1}
+    ticket = Ticket.objects.get(ticket_no=response.json()["ticket_no"])
+    assert (ticket.status, ticket.outcome, ticket.closed_at) == ("closed", "order_closed", T0)
+    entry = OrderEvent.objects.get(order=unpaid, kind="ticket_closed")
+    assert (entry.note, entry.created_at, entry.data) == (
+        "Not paid within 30 minutes: closed (O6).",
+        T0,
+        {"ticket_id": ticket.pk},
+    )
