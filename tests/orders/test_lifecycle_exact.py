@@ -39,6 +39,28 @@ def _ok(response, status=201):
     return response.json()
 
 
+def _open_after_sale(api, storefront, order, at):
+    return _ok(
+        _at(
+            at,
+            api(storefront).post,
+            "/api/v1/intake/after-sales/",
+            {"order_no": order.order_no, "type": "refund_only", "reason": "quality_issue", "amount": "10.00"},
+            format="json",
+        )
+    )
+
+
+def _open_ticket(api, support, order, at, service_type="urge_shipment", description="催发货"):
+    return _at(
+        at,
+        api(support).post,
+        "/api/v1/tickets/",
+        {"order_no": order.order_no, "service_type": service_type, "description": description},
+        format="json",
+    )
+
+
 def _pending_everything(api, merchant, storefront, support, order, placed):
     """A pending cancellation request, a pending after-sale and an open ticket on ``order``."""
     _ok(
@@ -50,24 +72,8 @@ def _pending_everything(api, merchant, storefront, support, order, placed):
             format="json",
         )
     )
-    _ok(
-        _at(
-            placed + timedelta(days=1),
-            api(storefront).post,
-            "/api/v1/intake/after-sales/",
-            {"order_no": order.order_no, "type": "refund_only", "reason": "quality_issue", "amount": "10.00"},
-            format="json",
-        )
-    )
-    return _ok(
-        _at(
-            placed + timedelta(days=2),
-            api(support).post,
-            "/api/v1/tickets/",
-            {"order_no": order.order_no, "service_type": "urge_shipment", "description": "催发货"},
-            format="json",
-        )
-    )["ticket_no"]
+    _open_after_sale(api, storefront, order, placed + timedelta(days=1))
+    return _ok(_open_ticket(api, support, order, placed + timedelta(days=2)))["ticket_no"]
 
 
 def test_p7_auto_close_resolves_exactly_what_the_closed_order_had_pending(api, merchant, storefront, support, shop_a):
@@ -191,24 +197,9 @@ def test_o6_completion_is_per_order_and_leaves_open_tickets_alone(api, storefron
     for order in (done, disputed):
         order_ship(order=order, carrier="SF", tracking_no=f"SF{order.pk}", by=None, now=T0 + timedelta(hours=2))
         order_delivered(order=order, delivered_at=delivered, now=delivered)
-    _ok(
-        _at(
-            delivered + timedelta(hours=1),
-            api(storefront).post,
-            "/api/v1/intake/after-sales/",
-            {"order_no": disputed.order_no, "type": "refund_only", "reason": "quality_issue", "amount": "10.00"},
-            format="json",
-        )
-    )
-    ticket_no = _ok(
-        _at(
-            delivered + timedelta(hours=2),
-            api(support).post,
-            "/api/v1/tickets/",
-            {"order_no": done.order_no, "service_type": "logistics_query", "description": "查物流"},
-            format="json",
-        )
-    )["ticket_no"]
+    _open_after_sale(api, storefront, disputed, delivered + timedelta(hours=1))
+    opened = _open_ticket(api, support, done, delivered + timedelta(hours=2), "logistics_query", "查物流")
+    ticket_no = _ok(opened)["ticket_no"]
     run_at = delivered + timedelta(days=10)
     assert orders_complete_delivered(now=run_at) == {"completed": 1}
     assert fresh(done).status == Order.Status.COMPLETED and fresh(disputed).status == Order.Status.SHIPPED
@@ -226,13 +217,7 @@ def test_o6_completion_is_per_order_and_leaves_open_tickets_alone(api, storefron
 def test_o6_closing_an_unpaid_order_closes_its_open_ticket(api, support, shop_a):
     placed = T0 - timedelta(minutes=31)
     unpaid = order_placed(shop=shop_a, placed_at=placed, now=placed, paid=False)
-    response = _at(
-        placed + timedelta(minutes=1),
-        api(support).post,
-        "/api/v1/tickets/",
-        {"order_no": unpaid.order_no, "service_type": "logistics_query", "description": "买家咨询"},
-        format="json",
-    )
+    response = _open_ticket(api, support, unpaid, placed + timedelta(minutes=1), "logistics_query", "买家咨询")
     assert response.status_code == 201, response.content
     assert _at(T0, close_unpaid) == {"closed": 1}
     ticket = Ticket.objects.get(ticket_no=response.json()["ticket_no"])
