@@ -25,6 +25,17 @@ def free_port() -> int:
     raise RuntimeError("no free port in 9350-9399")
 
 
+class _Server(ThreadingHTTPServer):
+    """The listen backlog of ``socketserver`` is 5: two workers' delivery
+    pools (16 connections at once) overflow it on a loaded machine, a SYN is
+    dropped, the client's retransmit comes after its timeout and a delivery
+    fails that the receiver never saw. A real web server's backlog is 128+."""
+
+    allow_reuse_address = True
+    request_queue_size = 128
+    daemon_threads = True
+
+
 class Receiver:
     """``start()`` / ``stop()`` on a fixed port (so "down then up" is the same
     URL); answers ``statuses`` in turn (then the last one) and records each
@@ -56,8 +67,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
