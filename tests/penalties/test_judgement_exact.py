@@ -126,3 +126,30 @@ def test_p1_p2_a_hold_moves_only_that_orders_turn_still_ahead(shop_a):
     late = turn + timedelta(hours=3, seconds=1)
     assert judgement_turn_resume(order_id=held.pk, held_from=late, held_until=late + timedelta(hours=1)) == 0
     assert turns(held) == [(1, turn + timedelta(hours=3))]
+
+
+def test_p4_a_product_already_banned_is_not_banned_twice(shop_a):
+    """Order A's third judgement bans the product it shares with order B,
+    paid a day later; B's third judgement, a run after, finds the product
+    banned: the run does not fail, counts no new ban, and the ban still
+    names A's order, violation and moment."""
+    shared = ProductFactory(shop=shop_a)
+    first = order_placed(shop=shop_a, product=shared, now=T, paid_at=T)
+    later = order_placed(shop=shop_a, product=shared, now=T + timedelta(hours=24), paid_at=T + timedelta(hours=24))
+    run1, run2, run3, run4 = (T + timedelta(hours=49 + 24 * k) for k in range(4))
+
+    assert judge(run1) == counts(judged=1, one=1, shops=1)
+    assert judge(run2) == counts(judged=2, one=1, two=1, shops=1)
+    assert judge(run3) == counts(judged=2, two=1, three=1, banned=1, shops=1)
+    assert judge(run4) == counts(judged=1, three=1, shops=1)
+
+    ban = ProductBan.objects.get(product=shared)
+    assert (ban.order_id, ban.violation.judgement_no, ban.violation.order_id, ban.created_at) == (
+        first.pk,
+        3,
+        first.pk,
+        run3,
+    )
+    assert Violation.objects.filter(order=later, judgement_no=3).count() == 1
+    shared.refresh_from_db()
+    assert shared.status == Product.Status.BANNED
