@@ -317,7 +317,11 @@ def seed(n: int) -> None:
             items = []
             for o in orders:
                 p = products[o.shop_id % len(products)]
-                items.append(OrderItem(order=o, product=p, name=p.name, unit_price=Decimal("19.90"), quantity=2))
+                items.append(
+                    OrderItem(
+                        order=o, product=p, name=p.name, unit_price=Decimal("19.90"), quantity=2, placed_at=o.placed_at
+                    )
+                )
             OrderItem.objects.bulk_create(items)
 
 

@@ -30,14 +30,16 @@ from django.db import DatabaseError, connection, transaction
 from django.db.models import Max
 
 from . import privacy
-from .models import Order, OrderEvent, OrderItem, Product, Shop, ShopMembership
+from .models import Order, OrderEvent, OrderItem, Product, Shop, ShopMembership, SoldName
 from .policy import PLATFORM_TZ
 from .roles import REVIEWER
 from .services.placement import items_summary
 
 N_SHOPS = 200
 PRODUCTS_PER_SHOP = 10
-PHONE_POOL = 20_000  # at most; about 50 orders per phone whatever N (flat growth)
+# At most: about 50 orders per phone up to 10M orders (a bigger marketplace
+# has more buyers, not busier ones: the phone search's growth is the index's).
+PHONE_POOL = 200_000
 EVENT_EVERY = 20  # one "placed" event for every 20th order
 PASSWORD = "bench-pass-123"
 SHOP_PREFIX = "Bench shop "
@@ -172,6 +174,11 @@ def seed_world(ctx: BulkContext) -> None:
             if (s.pk, f"B{i:03d}-{k:02d}") not in have
         ]
     )
+    # The orders are sold under the products' names (the product search's dictionary).
+    SoldName.objects.bulk_create(
+        [SoldName(name=n) for n in Product.objects.filter(shop__in=shops).values_list("name", flat=True)],
+        ignore_conflicts=True,
+    )
     pw = make_password(PASSWORD)
     names = [f"{MERCHANT_PREFIX}{i:03d}" for i in range(N_SHOPS)]
     have_users = set(User.objects.filter(username__in=[*names, REVIEWER_NAME]).values_list("username", flat=True))
@@ -291,8 +298,8 @@ WHERE b.id BETWEEN %(lo)s AND %(hi)s
 """
 
 _PG_ITEMS = """
-INSERT INTO orders_orderitem (order_id, product_id, name, unit_price, quantity)
-SELECT b.id, p.id, p.name, p.price, CASE v.n WHEN 1 THEN b.q1 ELSE b.q2 END
+INSERT INTO orders_orderitem (order_id, product_id, name, unit_price, quantity, placed_at)
+SELECT b.id, p.id, p.name, p.price, CASE v.n WHEN 1 THEN b.q1 ELSE b.q2 END, b.placed_at
 FROM bulk_rows b
 CROSS JOIN LATERAL (VALUES (1, b.k1), (2, b.k2)) AS v(n, k)
 JOIN bulk_product p ON p.shop_idx = b.shop_idx AND p.k = v.k
@@ -497,7 +504,10 @@ def _orders_python(ctx: BulkContext) -> None:
                     closed_at=placed + timedelta(days=150) if label == "closed" else None,
                 )
             )
-            items += [OrderItem(order_id=oid, product=p, name=p.name, unit_price=p.price, quantity=q) for p, q in lines]
+            items += [
+                OrderItem(order_id=oid, product=p, name=p.name, unit_price=p.price, quantity=q, placed_at=placed)
+                for p, q in lines
+            ]
             if g % EVENT_EVERY == 0:
                 events.append(
                     OrderEvent(order_id=oid, kind="placed", to_status=Order.Status.PENDING_PAYMENT, created_at=placed)

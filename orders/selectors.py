@@ -235,6 +235,90 @@ def order_search_page_ids(
     return rows[0][0], [row[1] for row in rows if row[1] is not None]
 
 
+def orders_with_product_named(term: str) -> QuerySet:
+    """O2: the ids of the orders with an item sold under a name containing
+    ``term`` (case-insensitive), and of the order numbered ``term`` (intake's
+    alphanumeric numbers): the names from ``SoldName`` (a few thousand rows,
+    trigram index on PostgreSQL), the orders through the items' ``(name,
+    placed_at)`` index. A subquery, for ``pk__in`` (one ``IN``, not an
+    ``OR`` of two, which would make PostgreSQL scan every order)."""
+    from .models import Order, OrderItem, SoldName
+
+    names = SoldName.objects.filter(name__icontains=term).values("name")
+    by_name = OrderItem.objects.filter(name__in=names).values("order_id")
+    return by_name.union(Order.objects.filter(order_no=term).values("id"))
+
+
+# The newest-first page of a product search straight from the items' index
+# (``order_product_search_page``): at most this many names, and this many
+# index entries read in all (names × (offset + page size)); beyond, the
+# generic count-and-sort (a term matching hundreds of names has plentiful
+# matches, where the generic walk is cheap).
+PRODUCT_SEARCH_MAX_NAMES = 200
+PRODUCT_SEARCH_MAX_ENTRIES = 20_000
+
+_ITEMS_COUNT = """
+SELECT COUNT(DISTINCT x.order_id), COUNT(*)
+  FROM (SELECT i.order_id FROM orders_orderitem i WHERE i.name = ANY(%s) LIMIT %s) x
+"""
+_ITEMS_NEWEST = """
+SELECT t.order_id, t.placed_at
+  FROM unnest(%s::text[]) AS n(name)
+ CROSS JOIN LATERAL (
+       SELECT i.order_id, i.placed_at FROM orders_orderitem i
+        WHERE i.name = n.name ORDER BY i.placed_at DESC, i.order_id DESC LIMIT %s
+       ) t
+ GROUP BY t.order_id, t.placed_at
+ ORDER BY t.placed_at DESC, t.order_id DESC
+ LIMIT %s
+"""
+
+
+def order_product_search_page(*, term: str, offset: int, limit: int, cap: int) -> tuple[int, list[int]] | None:
+    """(matches counted up to ``cap + 1``, the order ids of the page
+    ``[offset:offset + limit]`` newest first) of an unfiltered product search
+    (``search_route``'s product route), on PostgreSQL; None when the term
+    matches too many names (the caller uses ``order_search_page_ids``).
+
+    Its cost does not grow with the table: the names come from ``SoldName``;
+    the page is, per name, the first ``offset + limit`` entries of the items'
+    ``(name, placed_at DESC, order_id DESC)`` index merged (the newest
+    ``offset + limit`` orders of all names are among them); the count reads
+    at most ``cap + 1`` item entries (more only when orders hold several
+    matching items), index only. An order whose number is the term (intake's
+    alphanumeric numbers) is merged in."""
+    from django.db import connection
+
+    from .models import Order, OrderItem, SoldName
+
+    names = list(
+        SoldName.objects.filter(name__icontains=term).values_list("name", flat=True)[: PRODUCT_SEARCH_MAX_NAMES + 1]
+    )
+    if len(names) > PRODUCT_SEARCH_MAX_NAMES or len(names) * (offset + limit) > PRODUCT_SEARCH_MAX_ENTRIES:
+        return None
+    exact = [
+        (placed_at, pk)
+        for pk, placed_at in Order.objects.filter(order_no=term).values_list("pk", "placed_at")
+        if not OrderItem.objects.filter(order_id=pk, name__in=names).exists()
+    ]
+    matches, rows = len(exact), []
+    if names:
+        read = cap + 1
+        with connection.cursor() as cur:
+            while True:
+                cur.execute(_ITEMS_COUNT, [names, read])
+                distinct, entries = cur.fetchone()
+                if entries < read or distinct > cap:
+                    break
+                read *= 8  # orders with several matching items: read on
+            matches += distinct
+            if limit and offset <= cap:
+                cur.execute(_ITEMS_NEWEST, [names, offset + limit, offset + limit])
+                rows = [(placed_at, pk) for pk, placed_at in cur.fetchall()]
+    page = sorted(rows + exact, reverse=True)[offset : offset + limit]
+    return min(matches, cap + 1), [pk for _placed_at, pk in page]
+
+
 def order_search_page_walk(*, queryset: QuerySet, offset: int, limit: int) -> list:
     """One page of a search with many matches (more than the cap of
     ``order_search_page_ids``), read by walking ``queryset``'s ordering index

@@ -40,8 +40,9 @@ def search_route(term: str) -> tuple[str, Q]:
     if privacy.looks_like_phone(compact):
         return "phone", Q(buyer_phone_hash=privacy.phone_hash(compact))
     # Intake may send alphanumeric order numbers: an exact hit on the unique
-    # index, or a product-name substring (trigram GIN on UPPER(product_names)).
-    return "product", Q(order_no=term) | Q(product_names__icontains=term)
+    # index, or an item sold under a name containing the term (the names from
+    # ``SoldName``, trigram GIN on PostgreSQL; the orders by the items' index).
+    return "product", Q(pk__in=selectors.orders_with_product_named(term))
 
 
 class EstimatedCountPaginator(Paginator):
@@ -125,17 +126,36 @@ class ProductSearchPaginator(_PageReadWithCount):
     A column sort on a related field counts the same way and reads the page
     the ordinary way."""
 
-    def __init__(self, *args, cap: int, rows_queryset, **kwargs):
+    def __init__(self, *args, cap: int, rows_queryset, unfiltered_term: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.cap = cap
         self.rows_queryset = rows_queryset
         self.capped = False
+        # The term, when the search is the list's only condition: the page can
+        # come straight from the items' index (``order_product_search_page``).
+        self.unfiltered_term = unfiltered_term
 
     @cached_property
     def count(self) -> int:
         ordering = selectors.order_search_ordering(self.object_list)
         bottom = (self.page_number - 1) * self.per_page
         read_page = ordering is not None and 0 <= bottom < self.cap
+        if (
+            self.unfiltered_term is not None
+            and connection.vendor == "postgresql"
+            and ordering == [("placed_at", True), ("pk", True)]
+            and bottom >= 0
+        ):
+            found = selectors.order_product_search_page(
+                term=self.unfiltered_term, offset=bottom, limit=self.per_page if read_page else 0, cap=self.cap
+            )
+            if found is not None:
+                matches, ids = found
+                self.capped = matches > self.cap
+                if read_page:
+                    by_id = self.rows_queryset.order_by().in_bulk(ids)
+                    self.rows = [by_id[pk] for pk in ids if pk in by_id]
+                return min(matches, self.cap)
         matches, ids = selectors.order_search_page_ids(
             queryset=self.object_list,
             ordering=ordering or [("pk", False)],

@@ -260,12 +260,16 @@ class OrderAdmin(BackgroundExportMixin, ModelAdmin):
             page_number=page_number,
             cap=self.search_count_cap,
             rows_queryset=self.get_queryset(request).select_related(*self.list_select_related),
+            unfiltered_term=getattr(request, "_order_search_unfiltered", None),
         )
 
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        _route, condition = search_route(search_term)
+        route, condition = search_route(search_term)
+        if route == "product" and not queryset.query.where:
+            # No list filter applies: the paginator may read the page from the items' index.
+            request._order_search_unfiltered = search_term.strip()
         return queryset.filter(condition), False
 
     def has_add_permission(self, request):
