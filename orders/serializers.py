@@ -8,7 +8,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from . import overdue, privacy
+from . import overdue, privacy, timeline
 from .models import AfterSale, CancellationRequest, Notification, Order, OrderEvent, OrderItem, Product, Refund, Shop
 
 TEXT_MAX = 2000
@@ -168,7 +168,7 @@ class OrderDetailSerializer(OrderListSerializer):
     cancellations = CancellationSerializer(many=True, read_only=True)
     refunds = RefundSerializer(many=True, read_only=True)
     after_sales = AfterSaleSerializer(many=True, read_only=True)
-    events = OrderEventSerializer(many=True, read_only=True)
+    events = serializers.SerializerMethodField()
 
     class Meta(OrderListSerializer.Meta):
         fields = [
@@ -201,6 +201,12 @@ class OrderDetailSerializer(OrderListSerializer):
             },
         }
     )
+    @extend_schema_field(OrderEventSerializer(many=True))
+    def get_events(self, order: Order) -> list[dict]:
+        """The timeline: the order's events and the entries other apps keep
+        (the judgements, from their violation rows), oldest first."""
+        return OrderEventSerializer(timeline.order_timeline(order), many=True).data
+
     def get_violations(self, order: Order) -> list[dict]:
         """P6: the order's overdue-shipment judgements. Read through the
         reverse relation ``violations`` that the penalties app adds, so

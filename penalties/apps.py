@@ -8,6 +8,9 @@ class PenaltiesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import receivers
+        from orders.timeline import timeline_source_register
+
+        from . import receivers, selectors
 
         receivers.connect()
+        timeline_source_register(selectors.judgement_timeline_entries)

@@ -9,12 +9,33 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from orders.models import Order, Shop
+from orders.models import Actor, Order, OrderEvent, Shop
 from orders.overdue import overdue_q
 from orders.policy import rule
 from orders.selectors import scoped
 
 from .models import Appeal, DepositEntry, ShopRating, Violation
+
+
+def judgement_timeline_entries(order: Order) -> list[OrderEvent]:
+    """P1/P2 on the order's timeline (``orders.timeline``): one entry per
+    judgement, from the violation row that records it (the judgement writes
+    no event row of its own). Reads ``order.violations`` (prefetched by the
+    order page)."""
+    return [
+        OrderEvent(
+            order_id=order.pk,
+            kind="overdue_judged",
+            actor=None,
+            actor_role=Actor.SYSTEM,
+            from_status=Order.Status.AWAITING_SHIPMENT,
+            to_status=Order.Status.AWAITING_SHIPMENT,
+            note="",
+            data={"judgement_no": v.judgement_no},
+            created_at=v.judged_at,
+        )
+        for v in order.violations.all()
+    ]
 
 
 def maxed_violations(now: datetime) -> QuerySet[Violation]:

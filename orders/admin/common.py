@@ -23,6 +23,7 @@ from config.labels import TimelineInlineMixin, cause_label, local_time, money
 
 from .. import overdue, privacy, selectors
 from ..models import AfterSale, CancellationRequest, Order, OrderEvent, OrderItem, Refund, Shop
+from ..timeline import order_timeline
 
 ORDER_NO_RE = re.compile(r"^\d{15,32}$")  # 19 digits in practice; never phone-shaped
 
@@ -281,7 +282,10 @@ class OrderItemInline(ReadOnlyInline):
 
 
 class OrderEventInline(TimelineInlineMixin, ReadOnlyInline):
-    """The order's event log as a timeline (who, what, from → to, note)."""
+    """The order's timeline (who, what, from → to, note): its events and the
+    entries other apps keep, e.g. the judgements (``orders.timeline``). The
+    rows are read-only: the formset shows the composed list instead of the
+    event queryset (composed entries have no primary key and are never saved)."""
 
     model = OrderEvent
     ordering = ["created_at", "id"]
@@ -291,6 +295,17 @@ class OrderEventInline(TimelineInlineMixin, ReadOnlyInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        base = super().get_formset(request, obj, **kwargs)
+
+        class TimelineFormSet(base):
+            def get_queryset(self):
+                if not hasattr(self, "_timeline"):
+                    self._timeline = order_timeline(self.instance) if self.instance.pk else []
+                return self._timeline
+
+        return TimelineFormSet
 
 
 REFUND_STATE_LABELS = {

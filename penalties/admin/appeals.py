@@ -21,7 +21,7 @@ from unfold.enums import ActionVariant
 
 from config.admin_confirm import Button, DetailButtonsMixin
 from config.labels import event_label, local_time, money
-from orders.models import OrderEvent
+from orders.timeline import order_timeline
 
 from .. import confirmations
 from ..models import Appeal, AppealEvidence
@@ -123,7 +123,7 @@ class AppealAdmin(DetailButtonsMixin, ModelAdmin):
     def case(self, obj):
         """The order, its timeline, the evidence and the deduction, on one page."""
         order, violation = obj.order, obj.violation
-        events = OrderEvent.objects.filter(order=order).order_by("created_at", "id")[:50]
+        events = order_timeline(order, limit=50)
         entries = violation.deposit_entries.order_by("id")
         images = obj.images.all()
         return format_html(

@@ -5,9 +5,13 @@ One run is one transaction of two statements, whatever the number of orders:
 1. one ``INSERT … SELECT`` writes judgement k+1 for
    every overdue order whose latest judgement k is at least 24 h old (or that
    has none: k = 0), read through the unique ``(order, judgement_no)`` index;
-   on PostgreSQL the same statement also writes the order events and the
-   product bans and closes the predecessors' turns, as data-modifying CTEs;
+   on PostgreSQL the same statement also writes the product bans and closes
+   the predecessors' turns, as data-modifying CTEs;
 2. one notification per shop (P6).
+
+The order's timeline shows each judgement from its violation row
+(``penalties.selectors.judgement_timeline_entries``): no order event row is
+written per judgement (it was a third of a 1,000,000-judgement run).
 
 "Once": a run proposes only the successor of each order's latest judgement,
 and ``(order, judgement_no)`` is unique and at most 3, so a rerun inserts
@@ -33,7 +37,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils.translation import gettext as _
 
-from orders.models import Actor, Order, OrderEvent, OrderItem, Product
+from orders.models import Order, OrderItem, Product
 from orders.overdue import OVERDUE_SQL
 from orders.policy import business_day, rule
 from orders.services import notifications_bulk_create
@@ -47,7 +51,6 @@ logger = logging.getLogger(__name__)
 T = {
     "order": Order._meta.db_table,
     "violation": Violation._meta.db_table,
-    "event": OrderEvent._meta.db_table,
     "ban": ProductBan._meta.db_table,
     "item": OrderItem._meta.db_table,
     "product": Product._meta.db_table,
@@ -103,25 +106,12 @@ RETURNING id, order_id, shop_id, judgement_no
 """
 INSERT_GENERIC = INSERT.format(violation=T["violation"], due=DUE_GENERIC)
 
-# The event's data names the judgement (the violation is the order's row with
-# that number); a constant per number (1..3, a check constraint), so the
-# database builds no JSON per row.
-EVENT_DATA = (
-    "CASE ins.judgement_no "
-    + " ".join(f"WHEN {n} THEN '{{\"judgement_no\": {n}}}'::jsonb" for n in range(1, 4))
-    + " END"
-)
-
-# PostgreSQL: judgements, their order events, the predecessors' closed turns
-# and the P4 bans in one statement.
+# PostgreSQL: judgements, the predecessors' closed turns and the P4 bans in
+# one statement. No order event per judgement: the violation row is the record,
+# and the order's timeline shows it from there (``orders.timeline``,
+# ``penalties.selectors.judgement_timeline_entries``).
 INSERT_PG = f"""
 WITH ins AS ({INSERT.format(violation=T["violation"], due=DUE_PG)}),
-ev AS (
-  INSERT INTO {T["event"]} (order_id, kind, actor_id, actor_role, from_status, to_status, note, data, created_at)
-  SELECT ins.order_id, 'overdue_judged', NULL, 'system', 'awaiting_shipment', 'awaiting_shipment', '',
-         {EVENT_DATA}, %(now)s
-    FROM ins
-),
 turn AS (
   UPDATE {T["violation"]} p SET next_judgement_at = NULL, updated_at = %(now)s
     FROM ins
@@ -182,10 +172,10 @@ def violations_judge(*, now: datetime) -> dict:
                 # DUE_PG) must never be chosen.
                 cur.execute("SET LOCAL jit = off")
                 # The due orders are sorted by id, and the inserted judgements are
-                # read back by the events, turns and bans (a CTE's tuplestore): in
+                # read back by the turns and bans (a CTE's tuplestore): in
                 # memory, not spilled to temporary files (with the default 4 MB,
                 # at 1M overdue the sort spilled 25 MB to disk, and the tuplestore
-                # is read four times). ~1M sorted keys need ~70 MB.
+                # is read three times). ~1M sorted keys need ~70 MB.
                 cur.execute("SET LOCAL work_mem = '128MB'")
                 cur.execute("SET LOCAL enable_seqscan = off")
                 groups = _once(lambda: _fetch(INSERT_PG, params))
@@ -241,27 +231,12 @@ def _once(write):
 
 def _judge_generic(params: dict, now: datetime) -> tuple[list[tuple[int, int, int]], int]:
     """The same statement without data-modifying CTEs (SQLite): the inserted
-    rows come back through RETURNING and their events and bans are bulk-inserted."""
+    rows come back through RETURNING and their bans are bulk-inserted."""
     with connection.cursor() as cur:
         cur.execute(INSERT_GENERIC, params)
         rows = cur.fetchall()
         if any(no > 1 for *_rest, no in rows):
             cur.execute(CLOSE_TURNS, [now])
-    OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(
-                order_id=order_id,
-                kind="overdue_judged",
-                actor_role=Actor.SYSTEM,
-                from_status=Order.Status.AWAITING_SHIPMENT,
-                to_status=Order.Status.AWAITING_SHIPMENT,
-                data={"judgement_no": no},
-                created_at=now,
-            )
-            for vid, order_id, _shop, no in rows
-        ],
-        batch_size=1000,
-    )
     third = {order_id: vid for vid, order_id, _shop, no in rows if no > params["ban_after"]}
     banned = 0
     if third:

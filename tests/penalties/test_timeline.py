@@ -8,6 +8,7 @@ import pytest
 from orders.errors import OrderError
 from orders.models import Notification, OrderEvent, Product
 from orders.services import refund_issue
+from orders.timeline import order_timeline
 from penalties import tasks
 from penalties.models import DepositEntry, ProductBan, Violation
 from penalties.selectors import next_judgement_at
@@ -28,6 +29,13 @@ def judge(moment):
 def deduct(moment):
     with at(moment):
         return tasks.run_deductions.delay().get()
+
+
+def judged_entries(order):
+    """The judgements on the order's timeline (composed from the violations:
+    the judgement writes no event row)."""
+    assert not OrderEvent.objects.filter(order=order, kind="overdue_judged").exists()
+    return [(e.data, e.created_at) for e in order_timeline(order) if e.kind == "overdue_judged"]
 
 
 def judgements(order):
@@ -51,7 +59,7 @@ def test_p1_judged_once_by_the_first_run_after_ship_by(shop_a):
     assert violation.shop == shop_a and violation.charge_status == "pending"
     assert violation.judgement_day.isoformat() == "2026-03-04"
     assert violation.next_judgement_at == first_run + timedelta(hours=24)
-    assert OrderEvent.objects.filter(order=order, kind="overdue_judged", data__judgement_no=1).count() == 1
+    assert judged_entries(order) == [({"judgement_no": 1}, first_run)]
 
     for minutes in (8, 60, 23 * 60 + 59):
         assert judge(first_run + timedelta(minutes=minutes))["judged"] == 0
@@ -76,7 +84,7 @@ def test_p2_rejudged_every_24h_never_more_than_three(shop_a):
     # each turn closed when its successor was made; the last has none
     turns = Violation.objects.filter(order=order).order_by("judgement_no").values_list("next_judgement_at", flat=True)
     assert list(turns) == [None, None, None]
-    assert OrderEvent.objects.filter(order=order, kind="overdue_judged").count() == 3
+    assert judged_entries(order) == [({"judgement_no": n}, at_) for n, at_ in ((1, j1), (2, j2), (3, j3))]
 
 
 def test_p2_shipping_in_between_stops_further_judgements(shop_a, shop_b):
@@ -286,5 +294,46 @@ def test_p1_run_that_meets_a_concurrent_judgement_rolls_its_statement_back_and_r
     counts = judgement.violations_judge(now=T + timedelta(hours=49))
     assert len(calls) == 2 and counts["judged"] == 1
     assert judgements(order) == [(1, T + timedelta(hours=49))]
-    assert OrderEvent.objects.filter(order=order, kind="overdue_judged").count() == 1
+    assert len(judged_entries(order)) == 1
     assert "concurrent run judged first" in caplog.text
+
+
+def test_p1_judgements_on_the_order_timeline_through_api_and_admin(shop_a, merchant, reviewer, api, client):
+    """The order page (API ``events``, the admin's Timeline) shows each
+    judgement at its moment among the order's own events, in the event
+    shape, though the judgement wrote no event row."""
+    from django.utils import translation
+
+    from config.labels import event_label
+
+    order = order_placed(shop=shop_a, now=T, paid_at=T)
+    j1 = T + timedelta(hours=48, minutes=5)
+    judge(j1)
+    j2 = j1 + timedelta(hours=24)
+    judge(j2)
+    ship(order, j2 + timedelta(hours=1))
+    with at(j2 + timedelta(hours=2)):
+        events = api(merchant).get(f"/api/v1/orders/{order.order_no}/").json()["events"]
+    judged = [e for e in events if e["kind"] == "overdue_judged"]
+    assert judged == [
+        {
+            "kind": "overdue_judged",
+            "actor": None,
+            "actor_role": "system",
+            "from_status": "awaiting_shipment",
+            "to_status": "awaiting_shipment",
+            "note": "",
+            "data": {"judgement_no": n},
+            "created_at": moment.isoformat().replace("+00:00", "Z"),
+        }
+        for n, moment in ((1, j1), (2, j2))
+    ]
+    kinds = [e["kind"] for e in events]
+    assert kinds.index("overdue_judged") > kinds.index("placed") and kinds[-1] == "shipped"
+    assert [e["created_at"] for e in events] == sorted(e["created_at"] for e in events)
+
+    client.force_login(reviewer)
+    with translation.override("zh-hans"):
+        html = client.get(f"/admin/orders/order/{order.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        label = event_label("overdue_judged")
+    assert html.count(f">{label}</div>") == 2  # the "what" column, one row per judgement
