@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Case, Count, Exists, IntegerField, OuterRef, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Value, When
 from django.utils.translation import gettext_lazy as _
 
 from .. import privacy
@@ -23,11 +23,15 @@ def _violation_count():
     except LookupError:
         return None
     of_order = violation.objects.filter(order=OuterRef("pk"))
-    # Few orders have a violation: EXISTS lets PostgreSQL hash the violations'
-    # order ids once and count only for the orders found there (it falls back
-    # to one index probe per row by itself when the table is too big to hash).
+    # Only an order that was still unshipped past its ship-by time can have
+    # been judged (P1; a hold never moves a deadline already passed), so the
+    # others (most orders) are not looked up at all; for the late ones one
+    # probe of the (order, judgement_no) index counts them. (An EXISTS made
+    # PostgreSQL hash every violation of the table first: 40 ms of a 50,000-row
+    # export at 10M orders, growing with the violation table.)
+    late = Q(ship_by__isnull=False) & (Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("ship_by")))
     return Case(
-        When(Exists(of_order), then=per_row_aggregate(of_order, Count("*"))),
+        When(late, then=per_row_aggregate(of_order, Count("*"))),
         default=Value(0),
         output_field=IntegerField(),
     )

@@ -251,6 +251,7 @@ def export_run(*, export_id: int, now: datetime) -> dict:
     """X3: write the file by streaming the selection, recording progress,
     size, duration and the finish time, or the error. Runs once per job
     (conditional ``queued → running``), so a duplicate message is harmless."""
+    entered = time.monotonic()  # ``now`` is this call's start: the finish time counts from here
     claimed = Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(
         status=Export.Status.RUNNING, started_at=now
     )
@@ -283,7 +284,7 @@ def export_run(*, export_id: int, now: datetime) -> dict:
             status=Export.Status.FAILED,
             error=privacy.redact(str(error))[:2000],
             duration_ms=int(elapsed * 1000),
-            finished_at=now + timedelta(seconds=elapsed),
+            finished_at=now + timedelta(seconds=time.monotonic() - entered),
         )
         return {"export": export_id, "failed": privacy.redact(str(error))[:200]}
     elapsed = time.monotonic() - started
@@ -293,7 +294,7 @@ def export_run(*, export_id: int, now: datetime) -> dict:
         rows_written=rows,
         size_bytes=path.stat().st_size,
         duration_ms=int(elapsed * 1000),
-        finished_at=now + timedelta(seconds=elapsed),
+        finished_at=now + timedelta(seconds=time.monotonic() - entered),
     )
     summary = {"export": export_id, "rows": rows, "bytes": path.stat().st_size, "seconds": round(elapsed, 3)}
     logger.info("export done %s", summary)

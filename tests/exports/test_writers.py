@@ -28,7 +28,7 @@ def test_copy_and_python_csv_paths_agree(tmp_path, merchant, shop_a):
 @pytest.mark.django_db
 def test_copy_csv_items_violations_and_times_agree_with_python(tmp_path, merchant, shop_a):
     """The items (the order's "name × quantity; …" written at placement), the
-    violation count (EXISTS + COUNT) and the Shanghai times truncated to the
+    violation count (late orders only) and the Shanghai times truncated to the
     second give COPY the Python writer's text: an order with two items and two
     judgements, one with none, times with microseconds."""
     from datetime import timedelta
@@ -55,6 +55,10 @@ def test_copy_csv_items_violations_and_times_agree_with_python(tmp_path, merchan
     violations_judge(now=late.ship_by + timedelta(hours=1))
     violations_judge(now=late.ship_by + timedelta(hours=26))
     assert Violation.objects.filter(order=late).count() == 2
+    from orders.services import order_ship
+
+    # Shipped after its judgements: still counted (only an order shipped in time is never looked up).
+    order_ship(order=late, carrier="SF", tracking_no="SF0000000001", by=None, now=late.ship_by + timedelta(hours=27))
     resource = ORDERS.resource_class(user=merchant)
     qs = ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering)
 
@@ -78,8 +82,9 @@ def test_export_reads_no_items_and_counts_violations_without_group_by(merchant):
 
     resource = ORDERS.resource_class(user=merchant)
     sql, _ = copy_sql(resource, ORDERS.scoped_queryset(merchant).order_by(*ORDERS.ordering))
-    assert "GROUP BY" not in sql
-    assert sql.count("LIMIT") == 1  # the EXISTS only
+    assert "GROUP BY" not in sql and "EXISTS" not in sql  # no hash of every violation first
+    assert sql.count("LIMIT") == 0
+    assert '"orders_order"."shipped_at" > ("orders_order"."ship_by")' in sql  # only late orders are looked up
     assert "orders_orderitem" not in sql and '"items_summary"' in sql
 
 
