@@ -198,6 +198,15 @@ class Order(models.Model):
             models.Index(fields=["status", "-placed_at"], name="order_status_placed"),
             # P1 judgement and the "ship within 24 h" board scan only unshipped paid orders.
             models.Index(fields=["ship_by"], name="order_awaiting_ship_by", condition=Q(status="awaiting_shipment")),
+            # A merchant's overdue / due-soon list, newest first: the shop's unshipped orders
+            # only (at 10M orders the walk of ``order_shop_placed`` skipped ~19k shipped ones),
+            # and ``ship_by`` as the last key, so the not-yet-late ones on top are skipped in
+            # the index, without reading their rows (12.6 ms → 0.3 ms for a page at 10M).
+            models.Index(
+                fields=["shop", "-placed_at", "-id", "ship_by"],
+                name="order_awaiting_shop_placed",
+                condition=Q(status="awaiting_shipment"),
+            ),
             # O4: shipped orders by their last tracking update.
             models.Index(fields=["last_tracking_at"], name="order_shipped_tracking", condition=Q(status="shipped")),
             models.Index(fields=["shop", "-placed_at"], name="order_in_after_sale", condition=Q(in_after_sale=True)),
