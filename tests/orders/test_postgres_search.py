@@ -187,3 +187,27 @@ def test_o2_product_search_finds_an_alphanumeric_order_number(client, teas, shop
     Order.objects.filter(order_no=teas[2]).update(order_no="JD-龙井-7")
     cl, _sqls = _search(client, "/admin/orders/order/?q=JD-龙井-7")
     assert [o.order_no for o in cl.result_list] == ["JD-龙井-7"] and cl.result_count == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_p1_merchant_overdue_list_skips_unshipped_orders_not_yet_late_in_the_index(shop_a):
+    """The merchant's ``overdue`` list walks the shop's unshipped orders newest
+    first (``order_awaiting_shop_placed``) with the deadline checked in the
+    index (``ship_by`` is its last key): the newest orders, not late yet, are
+    never read from the table."""
+    from django.utils import timezone
+
+    from orders import overdue
+
+    order_placed(shop=shop_a)
+    now = timezone.now()
+    queryset = Order.objects.filter(shop=shop_a).filter(overdue.overdue_q(now)).order_by("-placed_at", "-id")[:21]
+    with connection.cursor() as cursor:
+        # A one-row test table: no scan or sort the planner would take for so few rows.
+        cursor.execute("SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off")
+        plan = queryset.explain()
+        cursor.execute("RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort")
+    assert "order_awaiting_shop_placed" in plan, plan
+    index_cond = next(line for line in plan.splitlines() if "Index Cond" in line)
+    assert "shop_id" in index_cond and "ship_by <" in index_cond, plan
