@@ -274,7 +274,9 @@ SELECT t.order_id, t.placed_at
 """
 
 
-def order_product_search_page(*, term: str, offset: int, limit: int, cap: int) -> tuple[int, list[int]] | None:
+def order_product_search_page(
+    *, term: str, offset: int, limit: int, cap: int, using: str = "default"
+) -> tuple[int, list[int]] | None:
     """(matches counted up to ``cap + 1``, the order ids of the page
     ``[offset:offset + limit]`` newest first) of an unfiltered product search
     (``search_route``'s product route), on PostgreSQL; None when the term
@@ -286,25 +288,28 @@ def order_product_search_page(*, term: str, offset: int, limit: int, cap: int) -
     ``offset + limit`` orders of all names are among them); the count reads
     at most ``cap + 1`` item entries (more only when orders hold several
     matching items), index only. An order whose number is the term (intake's
-    alphanumeric numbers) is merged in."""
-    from django.db import connection
+    alphanumeric numbers) is merged in. Every read goes to ``using`` (the
+    list's database: the replica when the router sends the page there)."""
+    from django.db import connections
 
     from .models import Order, OrderItem, SoldName
 
     names = list(
-        SoldName.objects.filter(name__icontains=term).values_list("name", flat=True)[: PRODUCT_SEARCH_MAX_NAMES + 1]
+        SoldName.objects.using(using)
+        .filter(name__icontains=term)
+        .values_list("name", flat=True)[: PRODUCT_SEARCH_MAX_NAMES + 1]
     )
     if len(names) > PRODUCT_SEARCH_MAX_NAMES or len(names) * (offset + limit) > PRODUCT_SEARCH_MAX_ENTRIES:
         return None
     exact = [
         (placed_at, pk)
-        for pk, placed_at in Order.objects.filter(order_no=term).values_list("pk", "placed_at")
-        if not OrderItem.objects.filter(order_id=pk, name__in=names).exists()
+        for pk, placed_at in Order.objects.using(using).filter(order_no=term).values_list("pk", "placed_at")
+        if not OrderItem.objects.using(using).filter(order_id=pk, name__in=names).exists()
     ]
     matches, rows = len(exact), []
     if names:
         read = cap + 1
-        with connection.cursor() as cur:
+        with connections[using].cursor() as cur:
             while True:
                 cur.execute(_ITEMS_COUNT, [names, read])
                 distinct, entries = cur.fetchone()

@@ -148,7 +148,11 @@ class ProductSearchPaginator(_PageReadWithCount):
             and bottom >= 0
         ):
             found = selectors.order_product_search_page(
-                term=self.unfiltered_term, offset=bottom, limit=self.per_page if read_page else 0, cap=self.cap
+                term=self.unfiltered_term,
+                offset=bottom,
+                limit=self.per_page if read_page else 0,
+                cap=self.cap,
+                using=self.object_list.db,
             )
             if found is not None:
                 matches, ids = found
