@@ -1,5 +1,5 @@
 """P1/P2/P4/P6 exactly (issue 13, mutation testing of ``judgement.py``): the
-run's counts, the order events, the turns closed in the run that makes the
+run's counts, the timeline entries (no event rows), the turns closed in the run that makes the
 successor, the bans of a product shared by two orders, and the P6 notice's
 title, body and data, driven through the beat task."""
 

@@ -45,7 +45,8 @@ def judgements(order):
 def test_p1_judged_once_by_the_first_run_after_ship_by(shop_a):
     """Given an order paid at T (ship_by T+48h), when the job runs before the
     deadline nothing happens; the first run after it records judgement 1, an
-    order event, and one notification; later runs within 24 h add nothing."""
+    entry on the order's timeline (from the violation), and one notification;
+    later runs within 24 h add nothing."""
     order = order_placed(shop=shop_a, now=T, paid_at=T)
     assert order.ship_by == T + timedelta(hours=48)
 
