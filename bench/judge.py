@@ -9,7 +9,7 @@ its primary key and the ``(order, judgement_no)`` unique constraint the
 WAL like the real table does (an earlier version used a temporary table,
 which skips WAL and flattered the anchor).
 
-Target: the real judgement service (violations, events, per-shop
+Target: the real judgement service (violations, per-shop
 notifications, bans), ≤ 2× the anchor. Both run in a transaction rolled back
 afterwards, so each repetition starts from no violations; the target's
 figure includes ``SET CONSTRAINTS ALL IMMEDIATE``, i.e. the deferred

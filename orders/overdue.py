@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.dispatch import Signal
 
 from .models import CancellationRequest, Order
@@ -57,6 +57,17 @@ def clock_running_q(prefix: str = "") -> Q:
 def overdue_q(now: datetime, prefix: str = "") -> Q:
     """P1: overdue at ``now`` (see the module docstring)."""
     return clock_running_q(prefix) & Q(**{f"{prefix}ship_by__lt": now})
+
+
+def was_late_q(prefix: str = "") -> Q:
+    """The orders P1 may have judged: paid, and unshipped past ``ship_by``
+    (still unshipped, or shipped after it). A judgement needs the order
+    unshipped past its deadline, and a hold never moves a deadline already
+    passed (``resumed``), so an order shipped in time was never judged. For
+    reads that need an order's judgements only where there can be some."""
+    return Q(**{f"{prefix}ship_by__isnull": False}) & (
+        Q(**{f"{prefix}shipped_at__isnull": True}) | Q(**{f"{prefix}shipped_at__gt": F(f"{prefix}ship_by")})
+    )
 
 
 def due_within_q(now: datetime, hours: float, prefix: str = "") -> Q:

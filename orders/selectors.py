@@ -235,6 +235,15 @@ def order_search_page_ids(
     return rows[0][0], [row[1] for row in rows if row[1] is not None]
 
 
+def sold_names_containing(term: str, *, using: str | None = None) -> QuerySet:
+    """O2: the names items were sold under that contain ``term``
+    (case-insensitive; trigram index on PostgreSQL), as ``name`` values."""
+    from .models import SoldName
+
+    names = SoldName.objects.using(using) if using else SoldName.objects
+    return names.filter(name__icontains=term).values_list("name", flat=True)
+
+
 def orders_with_product_named(term: str) -> QuerySet:
     """O2: the ids of the orders with an item sold under a name containing
     ``term`` (case-insensitive), and of the order numbered ``term`` (intake's
@@ -242,10 +251,9 @@ def orders_with_product_named(term: str) -> QuerySet:
     trigram index on PostgreSQL), the orders through the items' ``(name,
     placed_at)`` index. A subquery, for ``pk__in`` (one ``IN``, not an
     ``OR`` of two, which would make PostgreSQL scan every order)."""
-    from .models import Order, OrderItem, SoldName
+    from .models import Order, OrderItem
 
-    names = SoldName.objects.filter(name__icontains=term).values("name")
-    by_name = OrderItem.objects.filter(name__in=names).values("order_id")
+    by_name = OrderItem.objects.filter(name__in=sold_names_containing(term)).values("order_id")
     return by_name.union(Order.objects.filter(order_no=term).values("id"))
 
 
@@ -292,13 +300,9 @@ def order_product_search_page(
     list's database: the replica when the router sends the page there)."""
     from django.db import connections
 
-    from .models import Order, OrderItem, SoldName
+    from .models import Order, OrderItem
 
-    names = list(
-        SoldName.objects.using(using)
-        .filter(name__icontains=term)
-        .values_list("name", flat=True)[: PRODUCT_SEARCH_MAX_NAMES + 1]
-    )
+    names = list(sold_names_containing(term, using=using)[: PRODUCT_SEARCH_MAX_NAMES + 1])
     if len(names) > PRODUCT_SEARCH_MAX_NAMES or len(names) * (offset + limit) > PRODUCT_SEARCH_MAX_ENTRIES:
         return None
     exact = [

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from django.apps import apps
-from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Value, When
 from django.utils.translation import gettext_lazy as _
 
-from .. import privacy
+from .. import overdue, privacy
 from ..filters import OrderFilter
 from ..models import Order
 from ..selectors import scoped
@@ -23,15 +23,13 @@ def _violation_count():
     except LookupError:
         return None
     of_order = violation.objects.filter(order=OuterRef("pk"))
-    # Only an order that was still unshipped past its ship-by time can have
-    # been judged (P1; a hold never moves a deadline already passed), so the
-    # others (most orders) are not looked up at all; for the late ones one
-    # probe of the (order, judgement_no) index counts them. (An EXISTS made
-    # PostgreSQL hash every violation of the table first: 40 ms of a 50,000-row
-    # export at 10M orders, growing with the violation table.)
-    late = Q(ship_by__isnull=False) & (Q(shipped_at__isnull=True) | Q(shipped_at__gt=F("ship_by")))
+    # Only an order that was late (``overdue.was_late_q``) can have been
+    # judged, so the others (most orders) are not looked up at all; for the
+    # late ones one probe of the (order, judgement_no) index counts them. (An
+    # EXISTS made PostgreSQL hash every violation of the table first: 40 ms of
+    # a 50,000-row export at 10M orders, growing with the violation table.)
     return Case(
-        When(late, then=per_row_aggregate(of_order, Count("*"))),
+        When(overdue.was_late_q(), then=per_row_aggregate(of_order, Count("*"))),
         default=Value(0),
         output_field=IntegerField(),
     )
