@@ -34,6 +34,7 @@ from rest_framework import exceptions, pagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
 
+from . import sync_log
 from .filters import UtcDateTimeField
 from .limits import MAX_ID
 
@@ -50,8 +51,11 @@ class SyncCursorPagination(pagination.BasePagination):
     max_cursor_length = 200
     invalid_cursor_message = _("Invalid cursor")
 
-    def __init__(self, field: str = "updated_at"):
+    def __init__(self, field: str = "updated_at", log=None):
         self.field = field
+        # The model's change log of id ranges when ``field`` itself is not
+        # indexed (``config.sync_log``).
+        self.log = log
 
     # The position: (change time, id), opaque to the client but not trusted.
     def encode(self, at, pk: int) -> str:
@@ -95,18 +99,41 @@ class SyncCursorPagination(pagination.BasePagination):
         at = model._meta.get_field(self.field).get_db_prep_value(at, connection)
         return ExpressionWrapper(RawSQL(sql, [at, pk]), output_field=BooleanField())
 
+    def _walk(self, queryset, position, settled):
+        """The rows after ``position``, oldest change first."""
+        qs = queryset.filter(**{f"{self.field}__lte": settled})
+        if position is not None:
+            qs = qs.filter(self._after(queryset.model, *position))
+        return qs.order_by(self.field, "pk")
+
+    def _since(self, request):
+        """``updated_after`` (validated by the list's FilterSet already), for the log's range."""
+        value = request.query_params.get(SYNC_PARAM)
+        try:
+            return UtcDateTimeField().clean(value) if value else None
+        except DjangoValidationError:
+            return None
+
     def paginate_queryset(self, queryset, request, view=None):
         size = self.get_page_size(request)
         position = self.decode(request)
         settled = timezone.now() - timedelta(seconds=settings.SYNC_SETTLE_SECONDS)
-        qs = queryset.filter(**{f"{self.field}__lte": settled})
-        if position is not None:
-            qs = qs.filter(self._after(queryset.model, *position))
-        rows = list(qs.order_by(self.field, "pk")[: size + 1])
-        self.has_more = len(rows) > size
+        resume = None
+        if self.log is None:
+            rows = list(self._walk(queryset, position, settled)[: size + 1])
+            self.has_more = len(rows) > size
+        else:
+            if position is None and (since := self._since(request)) is not None:
+                position = (since, MAX_ID)  # strictly after ``updated_after``
+            page = sync_log.walk(queryset, self.log, field=self.field, position=position, settled=settled, size=size)
+            rows, self.has_more, resume = page.rows, page.has_more, page.resume
         rows = rows[:size]
         self.request = request
-        if rows:
+        if resume is not None:
+            # The log walk stopped early (rows rare among its entries): resume
+            # after the last change time it read completely.
+            self.sync_cursor = self.encode(*resume)
+        elif rows:
             last = rows[-1]
             self.sync_cursor = self.encode(getattr(last, self.field), last.pk)
         else:
@@ -149,13 +176,14 @@ class SyncListMixin:
     (the FilterSet holds the ``updated_after`` filter itself)."""
 
     sync_field = "updated_at"
+    sync_log = None  # a change log of id ranges (``config.sync_log``) when ``sync_field`` is not indexed
 
     @property
     def paginator(self):
         if not hasattr(self, "_paginator"):
             request = getattr(self, "request", None)
             if request is not None and SYNC_PARAM in request.query_params:
-                self._paginator = SyncCursorPagination(self.sync_field)
+                self._paginator = SyncCursorPagination(self.sync_field, log=self.sync_log)
             else:
                 self._paginator = None if self.pagination_class is None else self.pagination_class()
         return self._paginator

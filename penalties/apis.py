@@ -16,7 +16,7 @@ from config.sync import SyncListMixin
 
 from . import selectors, services
 from .filters import AppealFilter, DepositEntryFilter, ShopRatingFilter, ViolationFilter
-from .models import AppealEvidence
+from .models import AppealEvidence, ViolationChange
 from .serializers import (
     AppealApproveInput,
     AppealInput,
@@ -39,6 +39,7 @@ class ViolationListApi(SyncListMixin, generics.ListAPIView):
     serializer_class = ViolationSerializer
     permission_classes = [IsMerchant]
     filterset_class = ViolationFilter
+    sync_log = ViolationChange  # W2: walked through its change log (``config.sync_log``)
 
     def get_queryset(self):
         return selectors.violations_for(self.request.user)

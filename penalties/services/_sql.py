@@ -27,3 +27,13 @@ def advisory_lock(name: str) -> None:
     if is_postgres():
         with connection.cursor() as cur:
             cur.execute("SELECT pg_advisory_xact_lock(%s)", [zlib.crc32(f"penalties.{name}".encode())])
+
+
+# W2: the violations' change log (``models.ViolationChange``). Row triggers
+# write one entry per row changed; a set-based statement that writes one entry
+# for all its rows itself (``(now, lowest id, highest id)`` from its
+# ``RETURNING``) runs between these two, so the triggers skip its rows
+# (``models.CHANGE_LOG_SKIP``; a statement that fails rolls the setting back
+# with it).
+CHANGE_LOG_WRITTEN = "SET LOCAL penalties.change_log = 'written'"
+CHANGE_LOG_BY_TRIGGERS = "SET LOCAL penalties.change_log = ''"

@@ -48,8 +48,8 @@ from orders.models import Order, Shop
 from orders.policy import business_day, money, rule
 from orders.services import notifications_bulk_create
 
-from ..models import BatchMark, DepositEntry, Violation
-from ._sql import advisory_lock, is_postgres, p_day, p_dt
+from ..models import BatchMark, DepositEntry, Violation, ViolationChange
+from ._sql import CHANGE_LOG_BY_TRIGGERS, CHANGE_LOG_WRITTEN, advisory_lock, is_postgres, p_day, p_dt
 from .ledger import ledger_assert_balanced
 from .push import deductions_charged_push
 
@@ -61,6 +61,7 @@ T = {
     "entry": DepositEntry._meta.db_table,
     "shop": Shop._meta.db_table,
     "order": Order._meta.db_table,
+    "change": ViolationChange._meta.db_table,
 }
 
 # P3: the business day a deduction belongs to, its judgement's day + 1 (SQL).
@@ -157,6 +158,11 @@ WITH charged AS ({CHARGED}),
 settled AS ({SETTLE_BODY.format(charged="SELECT id FROM charged")}
   RETURNING {_V}.id, {_V}.shop_id, {_V}.order_id, {_V}.judgement_no, {_V}.judged_at, {_V}.judgement_day,
             {_V}.charge_status, {_V}.charged_amount, {_V}.waive_reason
+),
+logged AS (
+  INSERT INTO {T["change"]} (changed_at, first_id, last_id)
+  SELECT %(now)s, MIN(id), MAX(id) FROM settled HAVING COUNT(*) > 0
+  ON CONFLICT DO NOTHING
 ),
 ledger AS ({LEDGER_PG}
   RETURNING 1
@@ -258,9 +264,11 @@ def deductions_run(*, now: datetime) -> dict:
         )
         with connection.cursor() as cur:
             if is_postgres():
+                cur.execute(CHANGE_LOG_WRITTEN)  # the statement writes the change log (W2)
                 cur.execute(SETTLE_PG, params)
                 keys = ("shop_id", "settled", "charged", "amount", "waived_cap", "waived_limit", "entries")
                 summary = [dict(zip(keys, row, strict=True)) for row in cur.fetchall()]
+                cur.execute(CHANGE_LOG_BY_TRIGGERS)
                 settled = sum(r["settled"] for r in summary)
                 entries = summary[0]["entries"] if summary else 0
             else:

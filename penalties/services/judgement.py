@@ -42,8 +42,8 @@ from orders.overdue import OVERDUE_SQL
 from orders.policy import business_day, rule
 from orders.services import notifications_bulk_create
 
-from ..models import ProductBan, Violation
-from ._sql import advisory_lock, is_postgres, p_day, p_dt
+from ..models import ProductBan, Violation, ViolationChange
+from ._sql import CHANGE_LOG_BY_TRIGGERS, CHANGE_LOG_WRITTEN, advisory_lock, is_postgres, p_day, p_dt
 from .push import violations_judged_push
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ T = {
     "ban": ProductBan._meta.db_table,
     "item": OrderItem._meta.db_table,
     "product": Product._meta.db_table,
+    "change": ViolationChange._meta.db_table,
 }
 
 # The overdue predicate (P1): ``orders.overdue``, the one place it is written.
@@ -116,6 +117,13 @@ turn AS (
   UPDATE {T["violation"]} p SET next_judgement_at = NULL, updated_at = %(now)s
     FROM ins
    WHERE ins.judgement_no > 1 AND p.order_id = ins.order_id AND p.judgement_no = ins.judgement_no - 1
+  RETURNING p.id
+),
+logged AS (
+  INSERT INTO {T["change"]} (changed_at, first_id, last_id)
+  SELECT %(now)s, MIN(id), MAX(id) FROM ins HAVING COUNT(*) > 0
+  UNION ALL SELECT %(now)s, MIN(id), MAX(id) FROM turn HAVING COUNT(*) > 0
+  ON CONFLICT DO NOTHING
 ),
 ban AS (
   INSERT INTO {T["ban"]} (product_id, order_id, violation_id, created_at)
@@ -178,7 +186,9 @@ def violations_judge(*, now: datetime) -> dict:
                 # is read three times). ~1M sorted keys need ~70 MB.
                 cur.execute("SET LOCAL work_mem = '128MB'")
                 cur.execute("SET LOCAL enable_seqscan = off")
+                cur.execute(CHANGE_LOG_WRITTEN)  # the statement writes the change log (W2)
                 groups = _once(lambda: _fetch(INSERT_PG, params))
+                cur.execute(CHANGE_LOG_BY_TRIGGERS)
                 cur.execute("SET LOCAL enable_seqscan = DEFAULT")
             per_shop_no = [(shop_id, no, n) for shop_id, no, n, _banned in groups]
             banned = groups[0][3] if groups else 0
