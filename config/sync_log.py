@@ -29,8 +29,8 @@ from itertools import groupby
 
 from .limits import MAX_ID
 
-BATCH = 200  # entries read per query
-MAX_ENTRIES = 2_000  # entries read per page at most
+BATCH = 500  # entries read per query
+MAX_ENTRIES = 5_000  # entries read per page at most
 
 
 @dataclass
@@ -92,14 +92,14 @@ def _entries(log, at, after_id, settled) -> list[tuple]:
 
 
 def _singles(queryset, entries, field) -> dict[datetime, dict]:
-    """The rows of the single-row entries, by change time, each row only at its current one."""
-    ids = {first for _at, first, last in entries if first == last}
-    if not ids:
-        return {}
+    """The rows of the single-row entries, by change time, each row only at
+    its current one: their keys first (no joins), then the rows kept."""
     wanted = {(at, first) for at, first, last in entries if first == last}
+    if not wanted:
+        return {}
+    keys = queryset.filter(pk__in={pk for _at, pk in wanted}).values_list(field, "pk")
+    kept = {pk: at for at, pk in keys if (at, pk) in wanted}
     out: dict[datetime, dict] = {}
-    for row in queryset.filter(pk__in=ids):
-        key = (getattr(row, field), row.pk)
-        if key in wanted:
-            out.setdefault(key[0], {})[row.pk] = row
+    for row in queryset.filter(pk__in=kept) if kept else ():
+        out.setdefault(kept[row.pk], {})[row.pk] = row
     return out

@@ -31,6 +31,13 @@ same transaction, with the shop rows locked first (pk order), so a top-up or a
 reversal running at the same time waits and the balance equals the sum of the
 entries, always; the batch checks that (``ledger_assert_balanced``) for the
 shops it charged before it commits.
+
+No column the settling changes is indexed, so each row's update is HOT (its
+new version on the same page: the table keeps half of each page free). W2's
+"changed since" walk finds the settled rows through one change-log entry the
+statement writes for all of them (``models.ViolationChange``), not through an
+index on ``updated_at``: at 10M orders, 1M settled judgements took 12.3 s with
+that index and take 6.6 s without.
 """
 
 from __future__ import annotations
@@ -49,7 +56,15 @@ from orders.policy import business_day, money, rule
 from orders.services import notifications_bulk_create
 
 from ..models import BatchMark, DepositEntry, Violation, ViolationChange
-from ._sql import CHANGE_LOG_BY_TRIGGERS, CHANGE_LOG_WRITTEN, advisory_lock, is_postgres, p_day, p_dt
+from ._sql import (
+    ANALYZE_AFTER_ROWS,
+    CHANGE_LOG_BY_TRIGGERS,
+    CHANGE_LOG_WRITTEN,
+    advisory_lock,
+    is_postgres,
+    p_day,
+    p_dt,
+)
 from .ledger import ledger_assert_balanced
 from .push import deductions_charged_push
 
@@ -271,6 +286,8 @@ def deductions_run(*, now: datetime) -> dict:
                 cur.execute(CHANGE_LOG_BY_TRIGGERS)
                 settled = sum(r["settled"] for r in summary)
                 entries = summary[0]["entries"] if summary else 0
+                if settled >= ANALYZE_AFTER_ROWS:
+                    cur.execute(f"ANALYZE {T['violation']}")  # W2: the new change time in the statistics
             else:
                 cur.execute(SETTLE, params)
                 settled = cur.rowcount

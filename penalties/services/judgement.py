@@ -43,7 +43,15 @@ from orders.policy import business_day, rule
 from orders.services import notifications_bulk_create
 
 from ..models import ProductBan, Violation, ViolationChange
-from ._sql import CHANGE_LOG_BY_TRIGGERS, CHANGE_LOG_WRITTEN, advisory_lock, is_postgres, p_day, p_dt
+from ._sql import (
+    ANALYZE_AFTER_ROWS,
+    CHANGE_LOG_BY_TRIGGERS,
+    CHANGE_LOG_WRITTEN,
+    advisory_lock,
+    is_postgres,
+    p_day,
+    p_dt,
+)
 from .push import violations_judged_push
 
 logger = logging.getLogger(__name__)
@@ -107,8 +115,9 @@ RETURNING id, order_id, shop_id, judgement_no
 """
 INSERT_GENERIC = INSERT.format(violation=T["violation"], due=DUE_GENERIC)
 
-# PostgreSQL: judgements, the predecessors' closed turns and the P4 bans in
-# one statement. No order event per judgement: the violation row is the record,
+# PostgreSQL: judgements, the predecessors' closed turns, their W2 change-log
+# entries (one per kind, ``models.ViolationChange``) and the P4 bans in one
+# statement. No order event per judgement: the violation row is the record,
 # and the order's timeline shows it from there (``orders.timeline``,
 # ``penalties.selectors.judgement_timeline_entries``).
 INSERT_PG = f"""
@@ -192,6 +201,9 @@ def violations_judge(*, now: datetime) -> dict:
                 cur.execute("SET LOCAL enable_seqscan = DEFAULT")
             per_shop_no = [(shop_id, no, n) for shop_id, no, n, _banned in groups]
             banned = groups[0][3] if groups else 0
+            if sum(n for _shop, _no, n in per_shop_no) >= ANALYZE_AFTER_ROWS:
+                with connection.cursor() as cur:
+                    cur.execute(f"ANALYZE {T['violation']}")  # W2: the new change time in the statistics
         else:
             per_shop_no, banned = _once(lambda: _judge_generic(params, now))
         notified = _notify(per_shop_no, now)

@@ -201,3 +201,30 @@ def test_w2_violation_sync_page_reads_the_log_and_the_rows_by_their_keys(api, me
     assert any("penalties_violationchange_pkey" in plan for plan in plans), plans
     ranged = [plan for plan in plans if "penalties_violation_pkey" in plan and "Limit" in plan]
     assert ranged and all("Sort" not in plan for plan in ranged), plans
+
+
+@pytest.mark.postgres
+def test_w2_bulk_statements_leave_statistics_that_know_their_change_time(shop_a, reviewer, monkeypatch):
+    """After the judgement and the batch give many rows one change time, the
+    table's statistics already know it (the walk's range query plans by
+    them): both run ANALYZE before they commit past ``ANALYZE_AFTER_ROWS``."""
+    from penalties.services import deductions, judgement
+
+    monkeypatch.setattr(judgement, "ANALYZE_AFTER_ROWS", 5)
+    monkeypatch.setattr(deductions, "ANALYZE_AFTER_ROWS", 5)
+
+    def common_times():
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT most_common_vals::text::timestamptz[] FROM pg_stats"
+                " WHERE tablename = %s AND attname = 'updated_at'",
+                [Violation._meta.db_table],
+            )
+            row = cur.fetchone()
+        return set(row[0] or []) if row else set()
+
+    _judged(shop_a, reviewer, 6)
+    assert JUDGED in common_times()
+    with at(CHARGED_AT):
+        deductions_run(now=CHARGED_AT)
+    assert CHARGED_AT in common_times()
