@@ -9,15 +9,11 @@ order-number lookups in ``bench.lookups``.
 
 from __future__ import annotations
 
-from django.conf import settings
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.urls import NoReverseMatch, reverse
-from rest_framework.test import APIClient
 
-from orders.models import Order, ShopMembership
+from orders.models import Order
 
-from .core import Ctx, measure_all
+from .core import Ctx, measure_all, merchant_client
 
 
 def prepare(ctx: Ctx) -> dict:
@@ -26,16 +22,8 @@ def prepare(ctx: Ctx) -> dict:
         list_url = reverse("order-list")
     except NoReverseMatch:
         return {"pending": "orders API (order-list) not on main yet"}
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    # Keep one connection across requests, as a long-running worker does
-    # (Django's own TestCase does the same).
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    shop_id = Order.objects.filter(shop__name="Bench shop 000").values_list("shop_id", flat=True)[:1][0]
-    member = ShopMembership.objects.select_related("user").filter(shop_id=shop_id).first().user
+    client, shop_id = merchant_client()
     order_no = Order.objects.filter(shop_id=shop_id).order_by("-placed_at").values_list("order_no", flat=True)[500]
-    client = APIClient()
-    client.force_authenticate(member)
     detail_url = f"{list_url}{order_no}/"
     calls = {}
     for name, url in (("list", list_url), ("detail", detail_url)):

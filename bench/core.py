@@ -97,3 +97,24 @@ def measure_all(calls: dict, reps: int) -> dict:
     if "pending" in calls:
         return calls
     return {name: {"queries": count_queries(fn), "ms": median_ms(fn, reps)} for name, fn in calls.items()}
+
+
+def merchant_client():
+    """In process, as a long-running worker serves: the API client of the
+    biggest shop's merchant, and that shop's id. One connection is kept
+    across requests (Django's own TestCase does the same)."""
+    from django.conf import settings
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+    from rest_framework.test import APIClient
+
+    from orders.models import Order, ShopMembership
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    shop_id = Order.objects.filter(shop__name="Bench shop 000").values_list("shop_id", flat=True)[:1][0]
+    member = ShopMembership.objects.select_related("user").filter(shop_id=shop_id).first().user
+    client = APIClient()
+    client.force_authenticate(member)
+    return client, shop_id

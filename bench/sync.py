@@ -8,24 +8,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
-from rest_framework.test import APIClient
+from django.db import connection
 
 from config.sync import SyncCursorPagination
-from orders.models import Order, ShopMembership
 
-from .core import Ctx, measure_all
+from .core import Ctx, measure_all, merchant_client
 
 
 def prepare(ctx: Ctx) -> dict:
-    from django.conf import settings
-
-    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    shop_id = Order.objects.filter(shop__name="Bench shop 000").values_list("shop_id", flat=True)[:1][0]
-    member = ShopMembership.objects.select_related("user").filter(shop_id=shop_id).first().user
+    client, _shop_id = merchant_client()
     with connection.cursor() as cur:
         cur.execute("SELECT MIN(updated_at) FROM orders_order")
         (first,) = cur.fetchone()
@@ -35,8 +26,6 @@ def prepare(ctx: Ctx) -> dict:
         at, pk = cur.fetchone()
     cursor = SyncCursorPagination().encode(at, pk)
     since = (first - timedelta(seconds=1)).isoformat()
-    client = APIClient()
-    client.force_authenticate(member)
     calls = {}
     for name, params, size in (
         ("first", {"updated_after": since}, 20),
