@@ -13,7 +13,8 @@ So the walk lists exactly the rows an index on ``(change time, id)`` would,
 in the same order, each once, at its last change.
 
 One page: the next entries in ``(changed_at, first_id)`` order; per change
-time, the single-row entries' rows (one query for all of them) and, per range
+time, the single-row entries' rows (two queries for all of them: their keys,
+then the rows still at that time) and, per range
 entry, its first rows in id order at that time (one query each, stopping at
 the page size); merged by id. A page reads at most ``MAX_ENTRIES`` entries:
 when the caller's rows are rare among them (another shop's batch), it ends
@@ -44,12 +45,18 @@ def walk(queryset, log, *, field: str, position, settled: datetime, size: int) -
     """The first ``size + 1`` rows of ``queryset`` after ``position`` (``(time,
     id)``, exclusive; ``None``: from the start) in ``(field, id)`` order, found
     through ``log``'s entries up to ``settled``."""
+    # The log and the rows from one database: on a replica an entry and its
+    # rows arrive with the same commit, but an entry read on the primary could
+    # point at rows the replica has not replayed yet, and the walk would pass them.
+    alias = queryset.db
+    queryset = queryset.using(alias)
+    log_rows = log.objects.using(alias)
     rows: list = []
     need = size + 1
     read = 0
     at, after_id = position if position is not None else (None, 0)
     while read < MAX_ENTRIES:
-        entries = _entries(log, at, after_id, settled)
+        entries = _entries(log_rows, at, after_id, settled)
         if not entries:
             return Page(rows, False, None)
         read += len(entries)
@@ -74,11 +81,11 @@ def walk(queryset, log, *, field: str, position, settled: datetime, size: int) -
     return Page(rows, True, (at, after_id))
 
 
-def _entries(log, at, after_id, settled) -> list[tuple]:
+def _entries(log_rows, at, after_id, settled) -> list[tuple]:
     """The next entries after ``(at, after_id)``, and every entry of the last
     change time read (its rows are merged by id, so none may be left out)."""
     columns = ("changed_at", "first_id", "last_id")
-    qs = log.objects.filter(changed_at__lte=settled)
+    qs = log_rows.filter(changed_at__lte=settled)
     if at is not None:
         qs = qs.filter(changed_at__gte=at).exclude(changed_at=at, last_id__lte=after_id)
     entries = list(qs.order_by(*columns).values_list(*columns)[:BATCH])
