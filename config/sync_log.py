@@ -16,7 +16,8 @@ One page: the next entries in ``(changed_at, first_id)`` order; per change
 time, the single-row entries' rows (two queries for all of them: their keys,
 then the rows still at that time) and, per range
 entry, its first rows in id order at that time (one query each, stopping at
-the page size); merged by id. A page reads at most ``MAX_ENTRIES`` entries:
+the page size, and no more entries once the page's rows all come before the
+next entry's ids); merged by id. A page reads at most ``MAX_ENTRIES`` entries:
 when the caller's rows are rare among them (another shop's batch), it ends
 early with a cursor at the last change time it read completely, and the
 client's next request resumes there (nothing is skipped).
@@ -64,9 +65,11 @@ def walk(queryset, log, *, field: str, position, settled: datetime, size: int) -
         for changed_at, group in groupby(entries, key=lambda e: e[0]):
             floor = after_id if changed_at == at else 0
             found = {pk: row for pk, row in singles.get(changed_at, {}).items() if pk > floor}
-            for _at, first, last in group:
+            for _at, first, last in group:  # in ``first_id`` order
                 if first == last:
                     continue
+                if sum(1 for pk in found if pk < first) >= need:
+                    break  # every later entry's rows come after the page's
                 ranged = queryset.filter(
                     **{field: changed_at, "pk__gte": max(first, floor + 1), "pk__lte": last}
                 ).order_by("pk")[:need]

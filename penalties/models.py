@@ -26,8 +26,8 @@ ZERO = Decimal("0.00")
 
 
 # W2: each change of a violation into its change log (``ViolationChange``), by
-# row triggers, whoever writes. A set-based statement adds one entry for all
-# its rows itself and turns them off for its rows
+# row triggers, whoever writes. A set-based statement adds its rows' entries
+# itself (one range of ids) and turns the triggers off for its rows
 # (``services._sql.CHANGE_LOG_WRITTEN``): one entry per row, by trigger or by
 # statement, cost the judgement of a million orders 1.5 s.
 CHANGE_LOG_SKIP = "current_setting('penalties.change_log', true) IS DISTINCT FROM 'written'"
@@ -155,12 +155,13 @@ class ViolationChange(models.Model):
 
     Written in the database: a row trigger on ``Violation`` adds
     ``(updated_at, id, id)`` after every insert and update; the judgement's
-    and the deduction batch's set-based statements add one entry for all
-    their rows, ``(now, lowest id, highest id)``, and the triggers skip those
-    rows. A row is listed at an entry's time only while its ``updated_at``
+    and the deduction batch's set-based statements add one entry for their
+    rows, ``(now, lowest id, highest id)`` (a re-judgement's sparse closed
+    turns: one per 10,000 ids, ``services._sql.change_log_entries``), and the
+    triggers skip those rows. A row is listed at an entry's time only while its ``updated_at``
     still equals it. So a night's batch over a million judgements writes one
-    entry here and none in any index of the violation table (its updates are
-    HOT)."""
+    entry here and none in any index of the violation table (its updates
+    are HOT)."""
 
     pk = models.CompositePrimaryKey("changed_at", "first_id", "last_id")
     changed_at = models.DateTimeField(_("changed at"))

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 from django.db import connection
 
+from ..models import ViolationChange
+
 
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
@@ -30,13 +32,33 @@ def advisory_lock(name: str) -> None:
 
 
 # W2: the violations' change log (``models.ViolationChange``). Row triggers
-# write one entry per row changed; a set-based statement that writes one entry
-# for all its rows itself (``(now, lowest id, highest id)`` from its
-# ``RETURNING``) runs between these two, so the triggers skip its rows
+# write one entry per row changed; a set-based statement that writes its rows'
+# entries itself (``change_log_entries``: ``(now, lowest id, highest id)`` per
+# span of ids, from its ``RETURNING``) runs between these two, so the triggers skip its rows
 # (``models.CHANGE_LOG_SKIP``; a statement that fails rolls the setting back
 # with it).
 CHANGE_LOG_WRITTEN = "SET LOCAL penalties.change_log = 'written'"
 CHANGE_LOG_BY_TRIGGERS = "SET LOCAL penalties.change_log = ''"
+
+# The entries of a statement's rows, all changed at ``%(now)s``. The walk reads
+# a range entry through the primary key, so an entry must be dense. A new
+# night's judgements and the rows the batch settles are (fresh ids, and every
+# pending id from the mark): one entry, ``(now, lowest id, highest id)``. A
+# re-judgement's closed turns are not (predecessors from any earlier day):
+# one entry per ``CHANGE_LOG_SPAN`` ids holding any, so a range query reads at
+# most that many index entries. (One entry per span for all would cost the
+# walk a query per span wherever a night's entries are superseded.)
+CHANGE_LOG_SPAN = 10_000
+
+
+def change_log_entries(source: str, *, sparse: bool = False) -> str:
+    """``INSERT`` of the change-log entries of the rows in ``source`` (a CTE with ``id``)."""
+    group = f" GROUP BY id / {CHANGE_LOG_SPAN}" if sparse else " HAVING COUNT(*) > 0"
+    return f"""
+  INSERT INTO {ViolationChange._meta.db_table} (changed_at, first_id, last_id)
+  SELECT %(now)s, MIN(id), MAX(id) FROM {source}{group}
+  ON CONFLICT DO NOTHING"""
+
 
 # A set-based statement that gave this many rows one new change time
 # refreshes the table's statistics before it commits: W2's walk reads those

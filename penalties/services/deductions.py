@@ -34,8 +34,8 @@ shops it charged before it commits.
 
 No column the settling changes is indexed, so each row's update is HOT (its
 new version on the same page: the table keeps half of each page free). W2's
-"changed since" walk finds the settled rows through one change-log entry the
-statement writes for all of them (``models.ViolationChange``), not through an
+"changed since" walk finds the settled rows through the one change-log entry
+the statement writes for them (``models.ViolationChange``), not through an
 index on ``updated_at``: at 10M orders, 1M settled judgements took 12.3 s with
 that index and take 6.6 s without.
 """
@@ -55,12 +55,13 @@ from orders.models import Order, Shop
 from orders.policy import business_day, money, rule
 from orders.services import notifications_bulk_create
 
-from ..models import BatchMark, DepositEntry, Violation, ViolationChange
+from ..models import BatchMark, DepositEntry, Violation
 from ._sql import (
     ANALYZE_AFTER_ROWS,
     CHANGE_LOG_BY_TRIGGERS,
     CHANGE_LOG_WRITTEN,
     advisory_lock,
+    change_log_entries,
     is_postgres,
     p_day,
     p_dt,
@@ -76,7 +77,6 @@ T = {
     "entry": DepositEntry._meta.db_table,
     "shop": Shop._meta.db_table,
     "order": Order._meta.db_table,
-    "change": ViolationChange._meta.db_table,
 }
 
 # P3: the business day a deduction belongs to, its judgement's day + 1 (SQL).
@@ -174,10 +174,7 @@ settled AS ({SETTLE_BODY.format(charged="SELECT id FROM charged")}
   RETURNING {_V}.id, {_V}.shop_id, {_V}.order_id, {_V}.judgement_no, {_V}.judged_at, {_V}.judgement_day,
             {_V}.charge_status, {_V}.charged_amount, {_V}.waive_reason
 ),
-logged AS (
-  INSERT INTO {T["change"]} (changed_at, first_id, last_id)
-  SELECT %(now)s, MIN(id), MAX(id) FROM settled HAVING COUNT(*) > 0
-  ON CONFLICT DO NOTHING
+logged AS ({change_log_entries("settled")}
 ),
 ledger AS ({LEDGER_PG}
   RETURNING 1

@@ -42,12 +42,13 @@ from orders.overdue import OVERDUE_SQL
 from orders.policy import business_day, rule
 from orders.services import notifications_bulk_create
 
-from ..models import ProductBan, Violation, ViolationChange
+from ..models import ProductBan, Violation
 from ._sql import (
     ANALYZE_AFTER_ROWS,
     CHANGE_LOG_BY_TRIGGERS,
     CHANGE_LOG_WRITTEN,
     advisory_lock,
+    change_log_entries,
     is_postgres,
     p_day,
     p_dt,
@@ -62,7 +63,6 @@ T = {
     "ban": ProductBan._meta.db_table,
     "item": OrderItem._meta.db_table,
     "product": Product._meta.db_table,
-    "change": ViolationChange._meta.db_table,
 }
 
 # The overdue predicate (P1): ``orders.overdue``, the one place it is written.
@@ -116,7 +116,7 @@ RETURNING id, order_id, shop_id, judgement_no
 INSERT_GENERIC = INSERT.format(violation=T["violation"], due=DUE_GENERIC)
 
 # PostgreSQL: judgements, the predecessors' closed turns, their W2 change-log
-# entries (one per kind, ``models.ViolationChange``) and the P4 bans in one
+# entries (``models.ViolationChange``) and the P4 bans in one
 # statement. No order event per judgement: the violation row is the record,
 # and the order's timeline shows it from there (``orders.timeline``,
 # ``penalties.selectors.judgement_timeline_entries``).
@@ -128,11 +128,9 @@ turn AS (
    WHERE ins.judgement_no > 1 AND p.order_id = ins.order_id AND p.judgement_no = ins.judgement_no - 1
   RETURNING p.id
 ),
-logged AS (
-  INSERT INTO {T["change"]} (changed_at, first_id, last_id)
-  SELECT %(now)s, MIN(id), MAX(id) FROM ins HAVING COUNT(*) > 0
-  UNION ALL SELECT %(now)s, MIN(id), MAX(id) FROM turn HAVING COUNT(*) > 0
-  ON CONFLICT DO NOTHING
+logged AS ({change_log_entries("ins")}
+),
+logged_turns AS ({change_log_entries("turn", sparse=True)}
 ),
 ban AS (
   INSERT INTO {T["ban"]} (product_id, order_id, violation_id, created_at)

@@ -228,3 +228,40 @@ def test_w2_bulk_statements_leave_statistics_that_know_their_change_time(shop_a,
     with at(CHARGED_AT):
         deductions_run(now=CHARGED_AT)
     assert CHARGED_AT in common_times()
+
+
+@pytest.mark.postgres
+def test_w2_a_statements_entries_span_few_ids_however_sparse_its_rows(api, merchant, shop_a, reviewer):
+    """P2's re-judgement closes the turns of predecessors judged at different
+    times (ids far apart): the statement's entries cover them one span of ids
+    each (``CHANGE_LOG_SPAN``), not one range over everything between, and
+    the walk lists every row it changed."""
+    from penalties.services._sql import CHANGE_LOG_SPAN
+
+    with at(T):
+        first = order_placed(shop=shop_a, now=T)
+        second = order_placed(shop=shop_a, now=T + timedelta(hours=2))
+        deposit_top_up(shop=shop_a, amount=Decimal("100.00"), by=reviewer, reason="initial", now=T)
+    with at(JUDGED):
+        violations_judge(now=JUDGED)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT setval(pg_get_serial_sequence(%s, 'id'), (SELECT MAX(id) FROM penalties_violation) + %s)",
+            [Violation._meta.db_table, 3 * CHANGE_LOG_SPAN],
+        )
+    later = JUDGED + timedelta(hours=2)
+    with at(later):
+        violations_judge(now=later)
+    predecessors = list(Violation.objects.filter(judgement_no=1, order__in=[first, second]).order_by("pk"))
+    assert len(predecessors) == 2 and predecessors[1].pk - predecessors[0].pk > 2 * CHANGE_LOG_SPAN
+    again = later + timedelta(hours=25)
+    with at(again):
+        violations_judge(now=again)
+    entries = list(ViolationChange.objects.filter(changed_at=again).values_list("first_id", "last_id"))
+    assert all(last - first < CHANGE_LOG_SPAN for first, last in entries), entries
+    for v in predecessors:
+        assert sum(1 for first, last in entries if first <= v.pk <= last) == 1, (v.pk, entries)
+    with at(again + timedelta(minutes=1)):
+        rows, _cursor = walk(api(merchant), {"updated_after": (again - timedelta(seconds=1)).isoformat()})
+    changed = set(Violation.objects.filter(updated_at=again).values_list("pk", flat=True))
+    assert len(changed) == 4 and [r["id"] for r in rows] == sorted(changed)
